@@ -1,0 +1,51 @@
+"""Typed notebook parameters.
+
+Each notebook's parameters cell holds literals only; the cell after it builds the
+notebook's parameter model from them, e.g. ``p = DataPrepParams(seed=seed, ...)``,
+so a bad value fails in one line that names the parameter. The notebook names its
+model in its metadata (``metadata.bnpl.params_model = "bnpl.data.params:DataPrepParams"``)
+so that ``bnpl run`` can check overrides before execution starts.
+"""
+from __future__ import annotations
+
+import importlib
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bnpl.errors import BnplError
+
+
+class NotebookParams(BaseModel):
+    """Base class: unknown names are errors, values are checked on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def load_params_model(spec: str) -> type[NotebookParams]:
+    """Import ``"package.module:ClassName"``."""
+    module_name, _, cls_name = spec.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), cls_name)
+    except (ImportError, AttributeError) as e:
+        raise BnplError(f"parameter model {spec!r} cannot be imported: {e}") from e
+    return cls
+
+
+def validation_message(err: ValidationError) -> str:
+    """One line naming each offending parameter."""
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "parameters"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown parameter"
+        parts.append(f"parameter {loc!r}: {msg} (got {e.get('input')!r})" if e["type"] != "extra_forbidden"
+                     else f"parameter {loc!r}: unknown parameter")
+    return "; ".join(parts)
+
+
+def validate(model: type[NotebookParams], values: dict) -> NotebookParams:
+    try:
+        return model(**values)
+    except ValidationError as e:
+        raise BnplError(validation_message(e)) from None

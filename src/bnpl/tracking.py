@@ -1,0 +1,167 @@
+"""What notebooks call to record metrics, tables and figures.
+
+Under ``bnpl run`` the runner opens one MLflow run per notebook execution and
+passes its id and output folder to the kernel through the environment
+(``BNPL_MLFLOW_RUN_ID``, ``BNPL_RUN_DIR``, ``MLFLOW_TRACKING_URI``). These helpers
+log into that run and save figures and tables in the run folder. Run
+interactively (JupyterLab, no runner) they still save files, under
+``runs/interactive/``, and print metrics, but log nothing to MLflow.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bnpl.config import RUNS_DIR, tracking_uri
+
+RUN_ID_ENV = "BNPL_MLFLOW_RUN_ID"
+RUN_DIR_ENV = "BNPL_RUN_DIR"
+
+
+def run_dir() -> Path:
+    """Folder of the current execution (created on first use)."""
+    d = Path(os.environ.get(RUN_DIR_ENV) or RUNS_DIR / "interactive")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def active_run_id() -> str | None:
+    return os.environ.get(RUN_ID_ENV) or None
+
+
+def _client():
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri())
+
+
+def _clean_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for k, v in metrics.items():
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if not math.isnan(f):
+            out[_safe_key(k)] = f
+    return out
+
+
+def _safe_key(k: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "_-. /" else "_" for ch in str(k))
+
+
+def log_metrics(metrics: Mapping[str, Any], step: int | None = None, run_id: str | None = None) -> None:
+    """Log numeric metrics (NaN and non-numbers are skipped). ``step`` for per-epoch curves."""
+    clean = _clean_metrics(metrics)
+    rid = run_id or active_run_id()
+    if rid is None:
+        if step is None:
+            print("metrics:", ", ".join(f"{k}={v:.4g}" for k, v in clean.items()))
+        return
+    from mlflow.entities import Metric
+    import time
+
+    ts = int(time.time() * 1000)
+    _client().log_batch(rid, metrics=[Metric(k, v, ts, step or 0) for k, v in clean.items()])
+
+
+def log_params(params: Mapping[str, Any], run_id: str | None = None) -> None:
+    rid = run_id or active_run_id()
+    if rid is None:
+        return
+    from mlflow.entities import Param
+
+    _client().log_batch(rid, params=[Param(_safe_key(k), str(v)[:6000]) for k, v in params.items()])
+
+
+def set_tags(tags: Mapping[str, Any], run_id: str | None = None) -> None:
+    rid = run_id or active_run_id()
+    if rid is None:
+        return
+    c = _client()
+    for k, v in tags.items():
+        c.set_tag(rid, _safe_key(k), str(v))
+
+
+def log_artifact(path: str | Path, artifact_path: str | None = None, run_id: str | None = None) -> None:
+    rid = run_id or active_run_id()
+    if rid is not None:
+        _client().log_artifact(rid, str(path), artifact_path)
+
+
+def log_figure(fig, name: str, run_id: str | None = None) -> Path:
+    """Save a matplotlib figure as ``figures/<name>`` (PNG by default) in the run folder and to MLflow."""
+    if not Path(name).suffix:
+        name += ".png"
+    path = run_dir() / "figures" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    log_artifact(path, "figures", run_id)
+    return path
+
+
+def log_table(df, name: str, run_id: str | None = None) -> Path:
+    """Save a DataFrame as ``tables/<name>.csv`` in the run folder and to MLflow."""
+    path = run_dir() / "tables" / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=True)
+    log_artifact(path, "tables", run_id)
+    return path
+
+
+def log_dict(obj: Any, name: str, run_id: str | None = None) -> Path:
+    from bnpl.io import write_json
+
+    path = run_dir() / name
+    write_json(path, obj)
+    log_artifact(path, None, run_id)
+    return path
+
+
+class ChildRun:
+    """Handle for a nested MLflow run (one sweep or ablation cell)."""
+
+    def __init__(self, run_id: str | None):
+        self.run_id = run_id
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        if self.run_id:
+            log_metrics(metrics, step, run_id=self.run_id)
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        if self.run_id:
+            log_params(params, run_id=self.run_id)
+
+
+@contextmanager
+def child_run(name: str, params: Mapping[str, Any] | None = None, parent_run_id: str | None = None) -> Iterator[ChildRun]:
+    """A nested MLflow run under the current notebook's run; marked FAILED if the block raises.
+
+    Outside the runner (no active run) it yields a handle that records nothing.
+    """
+    parent = parent_run_id or active_run_id()
+    if parent is None:
+        yield ChildRun(None)
+        return
+    c = _client()
+    exp_id = c.get_run(parent).info.experiment_id
+    run = c.create_run(exp_id, run_name=name, tags={"mlflow.parentRunId": parent})
+    handle = ChildRun(run.info.run_id)
+    if params:
+        handle.log_params(params)
+    try:
+        yield handle
+    except BaseException:
+        c.set_terminated(run.info.run_id, "FAILED")
+        raise
+    c.set_terminated(run.info.run_id, "FINISHED")
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, default=str)
