@@ -1,0 +1,247 @@
+"""Execute a parameterised notebook with papermill on the ``bnpl`` kernel, tracked as one MLflow run.
+
+Output goes to ``runs/<notebook>/<timestamp>-<params hash>/``: the executed notebook,
+its HTML rendered without code, and the figures and tables the notebook saved through
+:mod:`bnpl.tracking`. The MLflow run (experiment = notebook name) gets the parameters,
+the git commit, the metrics the notebook records, and the notebook + HTML as artifacts.
+A failing notebook leaves a FAILED run tagged with the failing cell and error, keeps the
+failed notebook, and raises :class:`NotebookFailed` with one line naming both.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bnpl.config import KERNEL_NAME, NOTEBOOKS_DIR, REPO_ROOT, RUNS_DIR, tracking_uri
+from bnpl.errors import BnplError
+from bnpl.io import write_text
+from bnpl.params import load_params_model, validate
+from bnpl.tracking import RUN_DIR_ENV, RUN_ID_ENV
+
+
+class NotebookFailed(BnplError):
+    """A notebook raised during execution."""
+
+    def __init__(self, message: str, result: RunResult | None = None):
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class RunResult:
+    notebook: str
+    run_id: str
+    out_dir: Path
+    executed_path: Path
+    html_path: Path | None
+    status: str
+    params: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def resolve_notebook(name: str | Path) -> Path:
+    """A notebook path, or a short name such as ``01_data_prep`` / ``data_prep`` found in ``notebooks/``."""
+    p = Path(name)
+    if p.suffix == ".ipynb" and p.exists():
+        return p.resolve()
+    if p.suffix != ".ipynb":
+        candidates = sorted(NOTEBOOKS_DIR.glob(f"{p.name}.ipynb")) or sorted(NOTEBOOKS_DIR.glob(f"*{p.name}*.ipynb"))
+        if len(candidates) == 1:
+            return candidates[0].resolve()
+        if len(candidates) > 1:
+            raise BnplError(f"notebook name {str(name)!r} is ambiguous: {', '.join(c.name for c in candidates)}")
+    known = ", ".join(c.stem for c in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))) or "none"
+    raise BnplError(f"notebook {str(name)!r} not found (known: {known})")
+
+
+def stage_notebooks() -> list[Path]:
+    """The stage notebooks in execution order: ``notebooks/NN_*.ipynb`` sorted by name."""
+    return sorted(p for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def notebook_defaults(nb_path: Path) -> tuple[dict[str, Any], str | None]:
+    """Default parameter values from the ``parameters`` cell, and the params model named in metadata."""
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise BnplError(f"{nb_path.name}: expected exactly one cell tagged 'parameters', found {len(tagged)}")
+    defaults = {}
+    try:
+        tree = ast.parse(tagged[0].source)
+    except SyntaxError as e:
+        raise BnplError(f"{nb_path.name}: parameters cell is not valid Python ({e.msg}, line {e.lineno})") from None
+    for node in tree.body:
+        if not (isinstance(node, (ast.Assign, ast.AnnAssign))):
+            raise BnplError(f"{nb_path.name}: parameters cell line {node.lineno}: only 'name = literal' assignments allowed")
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name) or node.value is None:
+            raise BnplError(f"{nb_path.name}: parameters cell line {node.lineno}: only 'name = literal' assignments allowed")
+        try:
+            defaults[targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            raise BnplError(f"{nb_path.name}: parameter {targets[0].id!r} default is not a literal") from None
+    return defaults, nb.metadata.get("bnpl", {}).get("params_model")
+
+
+def check_params(nb_path: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge overrides into the notebook's defaults, rejecting unknown or ill-typed ones before execution."""
+    defaults, model_spec = notebook_defaults(nb_path)
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise BnplError(f"{nb_path.stem}: unknown parameter {unknown[0]!r} (known: {', '.join(sorted(defaults))})")
+    merged = {**defaults, **overrides}
+    if model_spec:
+        validate(load_params_model(model_spec), merged)
+    else:
+        for k, v in overrides.items():
+            _check_type(k, v, defaults[k])
+    return merged
+
+
+def _check_type(name: str, value: Any, default: Any) -> None:
+    if default is None or value is None:
+        return
+    ok = isinstance(value, type(default)) or (isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool))
+    if isinstance(default, bool) != isinstance(value, bool):
+        ok = False
+    if not ok:
+        raise BnplError(f"parameter {name!r}: expected {type(default).__name__}, got {type(value).__name__} {value!r}")
+
+
+def params_hash(params: Mapping[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _check_kernel() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        raise BnplError(f"Jupyter kernel {KERNEL_NAME!r} is not registered: run 'make setup'") from None
+
+
+@contextlib.contextmanager
+def _env(values: Mapping[str, str]) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def render_html(executed: Path, html_path: Path) -> Path:
+    """HTML without code cells, for stakeholders (``nbconvert --no-input``)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    return write_text(html_path, body)
+
+
+def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, *, out_root: Path | None = None,
+                 experiment: str | None = None, progress: bool = True, log_output: bool = False) -> RunResult:
+    """Execute ``notebook`` with ``params`` overriding its defaults; see the module docstring."""
+    import mlflow
+    import papermill
+    from mlflow.tracking import MlflowClient
+    from papermill.exceptions import PapermillExecutionError
+
+    nb_path = resolve_notebook(notebook)
+    merged = check_params(nb_path, dict(params or {}))
+    overrides = dict(params or {})
+    _check_kernel()
+
+    stem = nb_path.stem
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out_dir = (out_root or RUNS_DIR) / stem / f"{stamp}-{params_hash(merged)}"
+    suffix = 1
+    while out_dir.exists():
+        out_dir = out_dir.with_name(f"{stamp}-{params_hash(merged)}-{suffix}")
+        suffix += 1
+    out_dir.mkdir(parents=True)
+    executed = out_dir / nb_path.name
+    html = out_dir / f"{stem}.html"
+
+    uri = tracking_uri()
+    client = MlflowClient(tracking_uri=uri)
+    mlflow.set_tracking_uri(uri)
+    exp_name = experiment or stem
+    exp = client.get_experiment_by_name(exp_name)
+    exp_id = exp.experiment_id if exp else client.create_experiment(exp_name)
+    run = client.create_run(exp_id, run_name=f"{stem}-{stamp}", tags={
+        "notebook": nb_path.name, "git_commit": git_commit(), "run_dir": str(out_dir),
+        "mlflow.source.name": str(nb_path.relative_to(REPO_ROOT)) if nb_path.is_relative_to(REPO_ROOT) else str(nb_path),
+    })
+    run_id = run.info.run_id
+    from bnpl.tracking import log_params
+
+    log_params(merged, run_id=run_id)
+    result = RunResult(stem, run_id, out_dir, executed, None, "RUNNING", merged)
+    t0 = time.perf_counter()
+    env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": uri}
+    try:
+        with _env(env):
+            papermill.execute_notebook(str(nb_path), str(executed), parameters=overrides, kernel_name=KERNEL_NAME, language="python",
+                                       cwd=str(REPO_ROOT), progress_bar=progress, log_output=log_output)
+    except PapermillExecutionError as e:
+        result.seconds = time.perf_counter() - t0
+        result.status = "FAILED"
+        message = f"{stem}: cell {e.cell_index} (execution {e.exec_count}) failed: {e.ename}: {e.evalue}".splitlines()[0]
+        client.set_tag(run_id, "failed_cell", str(e.cell_index))
+        client.set_tag(run_id, "error", f"{e.ename}: {e.evalue}"[:5000])
+        _finish(client, run_id, executed, html, result, "FAILED")
+        raise NotebookFailed(f"{message} (executed notebook kept at {executed})", result) from None
+    except BaseException as e:
+        result.seconds = time.perf_counter() - t0
+        result.status = "FAILED"
+        client.set_tag(run_id, "error", f"{type(e).__name__}: {e}"[:5000])
+        _finish(client, run_id, executed, html, result, "FAILED" if not isinstance(e, KeyboardInterrupt) else "KILLED")
+        if isinstance(e, (KeyboardInterrupt, BnplError)):
+            raise
+        raise NotebookFailed(f"{stem}: could not execute: {type(e).__name__}: {e}".splitlines()[0], result) from e
+    result.seconds = time.perf_counter() - t0
+    result.status = "FINISHED"
+    client.log_metric(run_id, "runtime_seconds", result.seconds)
+    _finish(client, run_id, executed, html, result, "FINISHED")
+    return result
+
+
+def _finish(client, run_id: str, executed: Path, html: Path, result: RunResult, status: str) -> None:
+    if executed.exists():
+        try:
+            render_html(executed, html)
+            result.html_path = html
+        except Exception as e:  # a rendering problem must not hide the run's own outcome
+            client.set_tag(run_id, "html_error", f"{type(e).__name__}: {e}"[:500])
+        client.log_artifact(run_id, str(executed))
+        if result.html_path:
+            client.log_artifact(run_id, str(html))
+    client.set_terminated(run_id, status)

@@ -1,0 +1,65 @@
+"""``bnpl run``: execute a notebook through :func:`bnpl.runner.run_notebook`."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bnpl.errors import BnplError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="execute a notebook with papermill, tracked in MLflow",
+                       description="Execute NOTEBOOK (a path or a short name such as 01_data_prep) on the bnpl kernel.")
+    p.add_argument("notebook", nargs="?", help="notebook path or name; omit with --all")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
+                   help="override a parameter; VALUE is read as YAML (3, 0.5, true, [0, 1], text)")
+    p.add_argument("-f", "--parameters-file", type=Path, help="YAML file of parameter overrides")
+    p.add_argument("--all", action="store_true", help="run every stage notebook (notebooks/NN_*.ipynb) in order")
+    p.add_argument("--out-root", type=Path, default=None, help="folder for run outputs (default: runs/)")
+    p.add_argument("--log-output", action="store_true", help="stream the notebook's output to this terminal")
+    p.set_defaults(func=_run)
+
+
+def parse_overrides(pairs: list[list[str]], file: Path | None) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if file is not None:
+        if not file.exists():
+            raise BnplError(f"parameters file {file} not found")
+        try:
+            loaded = yaml.safe_load(file.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise BnplError(f"parameters file {file}: not valid YAML ({str(e).splitlines()[0]})") from None
+        if not isinstance(loaded, dict):
+            raise BnplError(f"parameters file {file}: expected a mapping of name: value")
+        params.update(loaded)
+    for name, raw in pairs:
+        try:
+            params[name] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            params[name] = raw
+    return params
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bnpl.runner import NotebookFailed, resolve_notebook, run_notebook, stage_notebooks
+
+    params = parse_overrides(args.parameter, args.parameters_file)
+    if args.all:
+        if args.notebook or params:
+            raise BnplError("--all runs every stage with its defaults: give no notebook and no parameters")
+        notebooks = stage_notebooks()
+    elif args.notebook:
+        notebooks = [resolve_notebook(args.notebook)]
+    else:
+        raise BnplError("give a NOTEBOOK or --all")
+    for nb in notebooks:
+        print(f"==> {nb.stem}", flush=True)
+        try:
+            r = run_notebook(nb, params, out_root=args.out_root, log_output=args.log_output)
+        except NotebookFailed as e:
+            raise BnplError(str(e)) from None
+        print(f"    finished in {r.seconds:.0f}s  MLflow run {r.run_id}\n    {r.html_path}", flush=True)
+    return 0
