@@ -1,0 +1,60 @@
+"""S-FFSD (GTAN / RGTAN papers, AI4Risk ``antifraud`` repository) → :class:`FraudData`.
+
+The file has one row per transaction: ``Time,Source,Target,Amount,Location,Type,Labels``.
+Each transaction becomes a ``transaction`` node (features: ``amount``, ``log_amount``);
+payer, merchant, location and type ids become nodes of their own (``source``, ``target``,
+``location``, ``type``; ``node_id`` only) linked to it. Labels 0/1 go to the labels table;
+label 2 (unlabelled) transactions stay in the graph but not in the labels.
+
+S-FFSD records no chargeback delay, so ``label_time`` equals the transaction time: a
+temporal split on it cannot model late labels.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bnpl.data.loaders._csv import integer_labels, numeric, read_table, resolve_file
+from bnpl.data.normalised import FraudData, encode_ids
+from bnpl.errors import DataError
+
+FILE_NAME = "S-FFSD.csv"
+COLUMNS = ("Time", "Source", "Target", "Amount", "Location", "Type", "Labels")
+# entity column in the file -> (node type, relation from the transaction)
+ENTITIES = {"Source": ("source", "from"), "Target": ("target", "to"),
+            "Location": ("location", "at"), "Type": ("type", "of_type")}
+
+
+def load_sffsd(path: str | Path) -> FraudData:
+    """Load ``S-FFSD.csv`` (a file, or a folder holding it). Target node type: ``"transaction"``."""
+    file = resolve_file(path, FILE_NAME)
+    df = read_table(file, sep=",", required=COLUMNS, dtype={c: "string" for c in ENTITIES})
+    time = numeric(df, "Time", file)
+    amount = numeric(df, "Amount", file)
+    label = integer_labels(df, "Labels", file, allowed=(0, 1, 2))
+    for col in ENTITIES:
+        if df[col].isna().any():
+            i = int(np.argmax(df[col].isna().to_numpy()))
+            raise DataError(f"{file}: column {col!r} has an empty value (data row {i + 1})")
+
+    n = len(df)
+    tx_ids = np.arange(n, dtype=np.int64)
+    nodes = {"transaction": pd.DataFrame({"node_id": tx_ids, "time": time, "amount": amount,
+                                          "log_amount": np.log1p(np.clip(amount, 0, None))})}
+    relations, index = {}, {}
+    for col, (node_type, rel) in ENTITIES.items():
+        codes, uniques = encode_ids(df[col])
+        nodes[node_type] = pd.DataFrame({"node_id": np.arange(len(uniques), dtype=np.int64)})
+        relations[("transaction", rel, node_type)] = pd.DataFrame({"src": tx_ids, "dst": codes, "time": time})
+        index[node_type] = uniques
+    labelled = label != 2
+    labels = pd.DataFrame({"node_id": tx_ids[labelled], "label": label[labelled],
+                           "label_time": time[labelled]})
+    labels["typology"] = np.where(labels["label"] == 1, "fraud", "legit")
+    return FraudData(name="s-ffsd", nodes=nodes, relations=relations, target="transaction", labels=labels,
+                     time_unit="step", meta={"source": str(file), "raw_ids": index,
+                                            "unlabelled": int((~labelled).sum()),
+                                            "label_time": "equals the transaction time (no chargeback delay in S-FFSD)"})
+
