@@ -95,3 +95,18 @@ def test_cli_one_line_errors(tmp_path, capsys):
     assert "unknown parameter 'bogus'" in capsys.readouterr().err
     assert main(["run", str(nb), "-f", str(tmp_path / "missing.yaml")]) == 2
     assert "missing.yaml not found" in capsys.readouterr().err
+
+
+def test_report_lists_latest_runs(tmp_path):
+    from bnpl.report import build_report
+
+    nb = make_notebook(tmp_path / "demo.ipynb", BODY)
+    bad = make_notebook(tmp_path / "broken.ipynb", "raise ValueError('boom')")
+    r = run_notebook(nb, {"n": 2}, out_root=tmp_path / "runs", progress=False)
+    with pytest.raises(NotebookFailed):
+        run_notebook(bad, {}, out_root=tmp_path / "runs", progress=False)
+    index = build_report(tmp_path / "runs", tmp_path / "reports")
+    text = index.read_text()
+    assert r.run_id in text and "FAILED" in text and "boom" in text
+    assert (tmp_path / "reports" / "demo.html").exists()
+    assert (tmp_path / "reports" / "figures" / "demo" / "line.png").exists()

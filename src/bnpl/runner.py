@@ -23,7 +23,7 @@ from typing import Any
 
 from bnpl.config import KERNEL_NAME, NOTEBOOKS_DIR, REPO_ROOT, RUNS_DIR, tracking_uri
 from bnpl.errors import BnplError
-from bnpl.io import write_text
+from bnpl.io import write_json, write_text
 from bnpl.params import load_params_model, validate
 from bnpl.tracking import RUN_DIR_ENV, RUN_ID_ENV
 
@@ -245,3 +245,9 @@ def _finish(client, run_id: str, executed: Path, html: Path, result: RunResult, 
         if result.html_path:
             client.log_artifact(run_id, str(html))
     client.set_terminated(run_id, status)
+    write_json(result.out_dir / "run.json", {
+        "notebook": result.notebook, "status": status, "run_id": run_id, "seconds": round(result.seconds, 2),
+        "finished_at": time.strftime("%Y-%m-%d %H:%M:%S"), "params": result.params,
+        "executed": executed.name, "html": html.name if result.html_path else None,
+        "error": client.get_run(run_id).data.tags.get("error"),
+    })

@@ -1,0 +1,70 @@
+# bnpl research repository. `make` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BNPL := $(VENV)/bin/bnpl
+STAMP := $(VENV)/.bnpl-setup
+PORT ?= 5000
+export MPLBACKEND ?= Agg
+
+.PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@echo "==> setting up $(VENV) (skipped when pyproject.toml is unchanged)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@$(PY) -c "import torch; v = torch.__version__; assert v.startswith('2.13.0'), f'torch {v} installed: expected the pinned 2.13.0'"
+	$(PY) -m ipykernel install --sys-prefix --name bnpl --display-name "Python (bnpl)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv, install bnpl (editable, dev extra), register the Jupyter kernel 'bnpl'; idempotent
+
+run: setup ## the main job: every stage notebook in order with defaults (offline), then the report
+	$(BNPL) run --all
+	$(BNPL) report
+	@echo
+	@echo "Report:  file://$(CURDIR)/reports/index.html"
+	@echo "MLflow:  make mlflow-ui   (then open http://127.0.0.1:$(PORT))"
+
+data: setup ## generate the default synthetic BNPL world (data/synthetic/default) with its data card
+	$(BNPL) run 01_data_prep
+
+test: setup ## run the test suite (real-data tests skip when ../shared/data is absent)
+	$(VENV)/bin/pytest
+
+test-fast: setup ## the test suite without notebook smoke tests and slow checks
+	$(VENV)/bin/pytest -m "not slow"
+
+lab: setup ## JupyterLab on the project kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
+
+report: setup ## render the latest executed notebooks into reports/index.html
+	$(BNPL) report
+
+mlflow-ui: setup ## MLflow UI on the local tracking store (mlflow.db)
+	$(VENV)/bin/mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/mlflow.db} --port $(PORT)
+
+lint: setup ## ruff over src/ and tests/
+	$(VENV)/bin/ruff check src tests
+
+fraud-benchmark: setup ## fraud model zoo on S-FFSD and AMLSim from ../shared/data (minutes)
+	$(BNPL) fraud benchmark --dataset s-ffsd --path ../shared/data/fraud/s-ffsd --split random --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-random.json
+	$(BNPL) fraud benchmark --dataset s-ffsd --path ../shared/data/fraud/s-ffsd --split temporal --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-temporal.json
+	$(BNPL) fraud benchmark --dataset amlsim --path ../shared/data/fraud/amlsim-20k-cycle200 --split random --seeds 0 1 2 --out reports/benchmarks/fraud-amlsim.json
+
+recsys-benchmark: setup ## recommender benchmark on MovieLens-100K from ../shared/data (minutes)
+	$(BNPL) recsys benchmark --data ../shared/data/recsys/ml-100k --protocol random-75-25 --k 10 --seeds 0 1 2 --out reports/benchmarks/recsys-ml100k.json
+
+clean: ## remove generated outputs: runs/, reports/, data/ contents, mlflow.db (keeps .venv)
+	rm -rf runs reports mlflow.db mlruns mlartifacts .pytest_cache .ruff_cache
+	find data -mindepth 1 ! -name README.md -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv too
+	rm -rf $(VENV)
