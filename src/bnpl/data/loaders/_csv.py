@@ -54,6 +54,8 @@ def read_table(path: Path, sep: str | None = None, required: Iterable[str] = (),
 
     ``sep=None`` detects the separator. Extra ``kwargs`` go to :func:`pandas.read_csv`.
     """
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"{path}: file is empty")
     if sep is None and kwargs.get("header", "infer") is not None:
         sep = sniff_separator(path, kwargs.get("encoding") or "utf-8")
     try:
@@ -115,7 +117,9 @@ def integer_labels(df: pd.DataFrame, col: str, path: Path, allowed: Iterable[int
     bad = ~np.isin(vals, allowed)
     if bad.any():
         i = int(np.argmax(bad))
-        raise DataError(f"{path}: column {col!r} has value {df[col].iloc[i]!r} (data row {i + 1}); expected one of {allowed}")
+        v = df[col].iloc[i]
+        v = v.item() if hasattr(v, "item") else v
+        raise DataError(f"{path}: column {col!r} has value {v!r} (data row {i + 1}); expected one of {allowed}")
     return vals.astype(np.int64)
 
 
