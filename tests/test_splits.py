@@ -7,8 +7,15 @@ import pytest
 
 from bnpl.config import shared_data
 from bnpl.data.normalised import FraudData
-from bnpl.data.splits import (Split, carve_validation, leave_last_out_split, per_user_random_split,
-                              random_stratified_split, temporal_interaction_split, temporal_split)
+from bnpl.data.splits import (
+    Split,
+    carve_validation,
+    leave_last_out_split,
+    per_user_random_split,
+    random_stratified_split,
+    temporal_interaction_split,
+    temporal_split,
+)
 from bnpl.errors import BnplError, DataError
 
 
