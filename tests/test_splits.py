@@ -82,12 +82,14 @@ def test_temporal_split_respects_when_labels_became_known():
     assert t[s.train].max() <= s.train_cutoff < t[s.val].min()
     assert t[s.val].max() <= s.val_cutoff < t[s.test].min()
     assert known[s.train].max() <= s.train_cutoff                     # train labels known at the cutoff
-    assert known[s.val].max() <= s.val_cutoff
     late = [i for i in range(n) if t[i] <= s.train_cutoff and known[i] > s.train_cutoff]
-    assert late and not set(late) & set(s.train)
-    assert len(s.test) == 40                                          # test keeps every node of its period
-    assert s.dropped_late_labels == len(late) + sum(1 for i in range(n) if s.train_cutoff < t[i] <= s.val_cutoff
-                                                    and known[i] > s.val_cutoff)
+    assert late and not set(late) & set(s.train) and s.dropped_late_labels == len(late)
+    assert (len(s.val), len(s.test)) == (30, 40)                      # evaluated in hindsight: every node
+    strict = temporal_split(d, val_frac=0.15, test_frac=0.2, strict_val=True)
+    assert known[strict.val].max() <= strict.val_cutoff and 0 < len(strict.val) < 30
+    assert np.array_equal(strict.train, s.train) and np.array_equal(strict.test, s.test)
+    late_val = sum(1 for i in range(n) if s.train_cutoff < t[i] <= s.val_cutoff and known[i] > s.val_cutoff)
+    assert strict.dropped_late_labels == len(late) + late_val
 
 
 def test_temporal_split_ties_stay_on_one_side():

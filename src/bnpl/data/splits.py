@@ -4,9 +4,10 @@ Fraud (node classification on the target node type of a :class:`FraudData`):
 
 * :func:`random_stratified_split`: stratified on the label (scikit-learn), validation carved from train.
 * :func:`temporal_split`: by event time. Test is the last period; training keeps only nodes whose
-  label was known at the train cutoff (``label_time <= train_cutoff``), validation only those whose
-  label was known at the validation cutoff. The cutoffs are returned so the graph builder can drop
-  edges from the future.
+  label was known at the train cutoff (``label_time <= train_cutoff``); validation and test are
+  scored with the labels as known in hindsight (``strict_val=True`` also restricts validation to
+  labels known at its cutoff). The cutoffs are returned so the graph builder can drop edges from
+  the future.
 
 Recommendation (interaction frames with ``user_id, item_id, time, weight``), each returning
 ``(train_df, test_df)``:
@@ -82,15 +83,19 @@ def random_stratified_split(labels: pd.DataFrame | FraudData, test_size: float =
                  labels=lab.set_index("node_id")["label"])
 
 
-def temporal_split(data: FraudData, val_frac: float = 0.15, test_frac: float = 0.2) -> Split:
-    """Split labelled target nodes by event time; train/val keep only labels known at their cutoff.
+def temporal_split(data: FraudData, val_frac: float = 0.15, test_frac: float = 0.2,
+                   strict_val: bool = False) -> Split:
+    """Split labelled target nodes by event time; training keeps only labels known at its cutoff.
 
     Labelled nodes are sorted by ``nodes[target]["time"]``. The last ``test_frac`` of them (by
     count) form the test period, the ``val_frac`` before it validation, the rest training. Nodes
     tied with a cutoff time go to the earlier part, so ``max(train time) <= train_cutoff <
     min(val time)`` and likewise for val/test. A training node must also have
-    ``label_time <= train_cutoff``, a validation node ``label_time <= val_cutoff``; others are
-    dropped (counted in ``dropped_late_labels``). Test keeps every labelled node of its period.
+    ``label_time <= train_cutoff``; the others are dropped (counted in ``dropped_late_labels``).
+    Validation and test keep every labelled node of their period: like test, validation is an
+    evaluation made once labels have matured, and its nodes' events all precede the test period.
+    With ``strict_val``, a validation node must also have ``label_time <= val_cutoff`` (with a
+    chargeback delay longer than the validation period this leaves validation nearly empty).
     """
     _check_fracs(("test_frac", test_frac), ("val_frac", val_frac))
     table = data.nodes[data.target]
@@ -113,7 +118,7 @@ def temporal_split(data: FraudData, val_frac: float = 0.15, test_frac: float = 0
     in_val = (t > train_cutoff) & (t <= val_cutoff)
     in_test = t > val_cutoff
     keep_train = in_train & (known <= train_cutoff)
-    keep_val = in_val & (known <= val_cutoff)
+    keep_val = in_val & (known <= val_cutoff) if strict_val else in_val
     if not keep_train.any() or not in_test.any() or (val_frac > 0 and not keep_val.any()):
         raise BnplError(f"{data.name}: temporal split with val_frac={val_frac}, test_frac={test_frac} leaves an "
                         f"empty part (times tie or labels arrive after the cutoffs)")
