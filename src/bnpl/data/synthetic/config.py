@@ -13,7 +13,7 @@ EVENT_TYPES = ("view", "add_to_cart")
 INSTALMENT_STATUS = ("paid", "missed", "disputed", "pending")
 OS_NAMES = ("ios", "android", "windows", "macos", "linux")
 DEVICE_TYPES = ("phone", "desktop")
-ADDRESS_TYPES = ("home", "parcel_locker")
+ADDRESS_TYPES = ("home", "parcel_locker", "business")
 INSTRUMENT_KINDS = ("card", "bank_account")
 TYPOLOGIES = ("account_takeover", "synthetic_identity", "mule", "merchant_collusion", "scam")
 # Price band centres in currency units (band 0 cheapest .. band 4 most expensive).

@@ -36,6 +36,7 @@ class Planted:
     blocks: list[dict] = field(default_factory=list)
     entities: list[tuple[str, np.ndarray, str, str, np.ndarray]] = field(default_factory=list)
     transfers: list[dict] = field(default_factory=list)
+    cover_customers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # also shop honestly
 
     def mark(self, entity: str, ids: np.ndarray, typology: str, role: str, group: np.ndarray | int) -> None:
         ids = np.asarray(ids)
@@ -112,7 +113,8 @@ def _account_takeover(cfg, pop, cat, n, victims, out: Planted, rng) -> None:
     n_att = int(attacker_of.max()) + 1
     att_dev = pop.devices.add(device_type=rng.integers(0, 2, size=2 * n_att).astype(np.int8),
                               os=rng.integers(0, 4, size=2 * n_att))
-    att_addr = pop.addresses.add(address_type=np.zeros(n_att, np.int8), region=rng.integers(0, N_REGIONS, size=n_att))
+    att_addr = pop.addresses.add(address_type=rng.choice([0, 2], size=n_att).astype(np.int8),
+                                 region=rng.integers(0, N_REGIONS, size=n_att))
     att_instr = pop.instruments.add(kind=np.zeros(n_att, np.int64), issuer=rng.integers(0, 10, size=n_att))
     att = attacker_of[vi]
     t0 = rng.uniform(0, cfg.days - 1, size=len(victims))[vi]
@@ -135,13 +137,15 @@ def _scam(cfg, pop, cat, n, victims, out: Planted, rng) -> None:
     victim = victims[vi]
     scammer_of = groups_of(len(victims), 5, 15, rng)
     n_sc = int(scammer_of.max()) + 1
-    drop = pop.addresses.add(address_type=np.zeros(n_sc, np.int8), region=rng.integers(0, N_REGIONS, size=n_sc))
+    drop = pop.addresses.add(address_type=rng.choice([0, 2], size=n_sc).astype(np.int8),
+                             region=rng.integers(0, N_REGIONS, size=n_sc))
     scammer = scammer_of[vi]
     t0 = rng.uniform(0, cfg.days - 1, size=len(victims))[vi]
-    channel, device = choose_channel_device(pop, victim, rng)
+    time = _burst_times(t0, cfg, 1.0, rng)
+    channel, device = choose_channel_device(pop, victim, time, rng)
     channel = _remote_channel(channel)
     product = _products_in(cat, SCAM_CATEGORIES, 0, n, rng)
-    out.blocks.append(_block(victim, _burst_times(t0, cfg, 1.0, rng), channel, device,
+    out.blocks.append(_block(victim, time, channel, device,
                              own_instrument(pop, victim, rng), drop[scammer], product,
                              1 + rng.poisson(cfg.views_per_session - 1, size=n), "scam"))
     out.mark("customer", np.unique(victim), "scam", "victim", -1)
@@ -151,7 +155,7 @@ def _scam(cfg, pop, cat, n, victims, out: Planted, rng) -> None:
 def _synthetic_identity(cfg, pop, cat, n, members, out: Planted, rng) -> None:
     if n == 0:
         return
-    ring = groups_of(len(members), 4, 10, rng)
+    ring = groups_of(len(members), 3, 8, rng)
     n_r = int(ring.max()) + 1
     r_dev = pop.devices.add(device_type=np.zeros(2 * n_r, np.int8), os=rng.integers(0, 2, size=2 * n_r))
     r_addr = pop.addresses.add(address_type=np.zeros(2 * n_r, np.int8),
@@ -161,16 +165,18 @@ def _synthetic_identity(cfg, pop, cat, n, members, out: Planted, rng) -> None:
     pop.home_address[members] = r_addr[2 * ring + rng.integers(0, 2, size=len(members))]
     pop.region[members] = addr_regions[pop.home_address[members]]
     pop.locker[members] = -1
+    pop.office[members] = -1
     pop.desktop[members] = -1
-    shared_card = rng.random(len(members)) < 0.7
+    shared_card = rng.random(len(members)) < 0.4
     pop.instrument[members] = np.where(shared_card, r_instr[3 * ring + rng.integers(0, 3, size=len(members))],
                                        pop.instrument[members])
     who = spread(n, len(members), rng)
     customer, r = members[who], ring[who]
     start = rng.uniform(0, cfg.days - 45, size=n_r)
-    channel, device = choose_channel_device(pop, customer, rng)
-    device = np.where(rng.random(n) < 0.85, r_dev[2 * r + rng.integers(0, 2, size=n)], device)
-    out.blocks.append(_block(customer, _window_times(start[r], 45.0, cfg, rng), channel, device,
+    time = _window_times(start[r], 45.0, cfg, rng)
+    channel, device = choose_channel_device(pop, customer, time, rng)
+    device = np.where(rng.random(n) < 0.5, r_dev[2 * r + rng.integers(0, 2, size=n)], device)
+    out.blocks.append(_block(customer, time, channel, device,
                              own_instrument(pop, customer, rng), own_ship_address(pop, customer, rng),
                              taste_products(pop, cat, customer, rng),
                              1 + rng.poisson(cfg.views_per_session - 1, size=n), "synthetic_identity"))
@@ -188,14 +194,15 @@ def _mules(cfg, pop, cat, n, mules, collectors, scam_victims, out: Planted, rng)
     herder_dev = pop.devices.add(device_type=np.zeros(n_g, np.int8), os=rng.integers(0, 2, size=n_g))
     who = spread(n, len(mules), rng)
     customer, g = mules[who], group[who]
-    channel, device = choose_channel_device(pop, customer, rng)
-    device = np.where(rng.random(n) < 0.5, herder_dev[g], device)
-    out.blocks.append(_block(customer, _window_times(np.zeros(n), cfg.days, cfg, rng), channel, device,
+    time = _window_times(np.zeros(n), cfg.days, cfg, rng)
+    channel, device = choose_channel_device(pop, customer, time, rng)
+    device = np.where(rng.random(n) < 0.4, herder_dev[g], device)
+    out.blocks.append(_block(customer, time, channel, device,
                              own_instrument(pop, customer, rng), own_ship_address(pop, customer, rng),
                              taste_products(pop, cat, customer, rng),
                              1 + rng.poisson(cfg.views_per_session - 1, size=n), "mule"))
     # Money flow: fan-in from many accounts, fan-out to the group's two collectors within days.
-    k_in = 5 + rng.poisson(8, size=len(mules))
+    k_in = 3 + rng.poisson(6, size=len(mules))
     dst = np.repeat(mules, k_in)
     m_group = np.repeat(group, k_in)
     src = rng.integers(0, pop.n_legit, size=len(dst))
@@ -205,10 +212,18 @@ def _mules(cfg, pop, cat, n, mules, collectors, scam_victims, out: Planted, rng)
     t_in = rng.uniform(0, cfg.days - 3, size=len(dst))
     amt_in = np.round(rng.lognormal(5.5, 0.5, size=len(dst)), 2)
     collector = collectors[np.minimum(2 * m_group + rng.integers(0, 2, size=len(dst)), len(collectors) - 1)]
-    t_out = t_in + rng.uniform(0.1, 3.0, size=len(dst))
-    out.transfers.append({"src": np.concatenate([src, dst]), "dst": np.concatenate([dst, collector]),
-                          "time": np.concatenate([t_in, t_out]),
-                          "amount": np.concatenate([amt_in, np.round(amt_in * 0.9, 2)])})
+    # Fan-out: each mule forwards its takings in 1-3 batches, each to one of its group's collectors.
+    batch = np.minimum(rng.integers(0, 3, size=len(dst)), np.repeat(rng.integers(0, 3, size=len(mules)), k_in))
+    key = np.repeat(np.arange(len(mules)), k_in) * 3 + batch
+    uniq, inv = np.unique(key, return_inverse=True)
+    out_src = mules[uniq // 3]
+    out_dst = collector[np.unique(inv, return_index=True)[1]]
+    out_amt = np.round(np.bincount(inv, weights=amt_in) * 0.9, 2)
+    out_t = np.minimum(np.maximum.reduceat(t_in[np.argsort(inv, kind="stable")],
+                                           np.searchsorted(np.sort(inv), np.arange(len(uniq)))) +
+                       rng.uniform(0.1, 3.0, size=len(uniq)), cfg.days - 1e-6)
+    out.transfers.append({"src": np.concatenate([src, out_src]), "dst": np.concatenate([dst, out_dst]),
+                          "time": np.concatenate([t_in, out_t]), "amount": np.concatenate([amt_in, out_amt])})
     out.mark("customer", mules, "mule", "mule", group)
     out.mark("customer", collectors[: 2 * n_g], "mule", "collector", np.repeat(np.arange(n_g), 2))
     out.mark("device", herder_dev, "mule", "herder_device", np.arange(n_g))
@@ -228,13 +243,15 @@ def _collusion(cfg, pop, cat, merchant_size, n, members, out: Planted, rng) -> N
     g_dev = pop.devices.add(device_type=np.zeros(2 * n_g, np.int8), os=rng.integers(0, 2, size=2 * n_g))
     who = spread(n, len(members), rng)
     customer, g = members[who], group[who]
-    channel, device = choose_channel_device(pop, customer, rng)
+    start = rng.uniform(0, cfg.days / 2, size=n_g)
+    time = _window_times(start[g], cfg.days / 2, cfg, rng)
+    channel, device = choose_channel_device(pop, customer, time, rng)
     device = np.where(rng.random(n) < 0.5, g_dev[2 * g + rng.integers(0, 2, size=n)], device)
     product = weighted_in_groups(cat.merchant, np.ones(len(cat.merchant)), len(merchant_size), merchants[g], rng)
-    start = rng.uniform(0, cfg.days / 2, size=n_g)
-    out.blocks.append(_block(customer, _window_times(start[g], cfg.days / 2, cfg, rng), channel, device,
+    out.blocks.append(_block(customer, time, channel, device,
                              own_instrument(pop, customer, rng), own_ship_address(pop, customer, rng), product,
                              1 + rng.poisson(cfg.views_per_session - 1, size=n), "merchant_collusion"))
+    out.cover_customers = members
     out.mark("merchant", merchants, "merchant_collusion", "colluding_merchant", np.arange(n_g))
     out.mark("customer", members, "merchant_collusion", "complicit_customer", group)
     out.mark("device", g_dev, "merchant_collusion", "shared_device", np.repeat(np.arange(n_g), 2))

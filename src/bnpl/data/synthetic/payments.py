@@ -54,9 +54,21 @@ def legit_transfers(cfg: WorldConfig, pop: Population, rng: np.random.Generator)
     prv = np.maximum(np.arange(n) - 1, 0)
     mate = np.where(hh[nxt] == hh[:n], nxt, np.where((hh[prv] == hh[:n]) & (prv != np.arange(n)), prv, -1))
     dst = np.where((mate[src] >= 0) & (rng.random(len(src)) < 0.4), mate[src], rng.integers(0, n, size=len(src)))
+    # A few popular receivers (landlords, club treasurers, small sellers) collect from many accounts,
+    # and some of them pass part of it on, so fan-in alone does not mark a mule.
+    hubs = rng.choice(n, size=max(1, n // 50), replace=False)
+    k_hub = rng.poisson(10, size=len(hubs))
+    hub_dst = np.repeat(hubs, k_hub)
+    hub_src = rng.integers(0, n, size=len(hub_dst))
+    fwd = hubs[rng.random(len(hubs)) < 0.3]
+    fwd_dst = rng.integers(0, n, size=len(fwd))
+    src = np.concatenate([src, hub_src, np.repeat(fwd, 2)])
+    dst = np.concatenate([dst, hub_dst, np.repeat(fwd_dst, 2)])
     keep = dst != src
+    amount = rng.lognormal(3.5, 1.0, size=len(src))
+    amount[len(amount) - 2 * len(fwd):] = rng.lognormal(5.5, 0.7, size=2 * len(fwd))
     return {"src": src[keep], "dst": dst[keep], "time": rng.uniform(0, cfg.days, size=int(keep.sum())),
-            "amount": np.round(rng.lognormal(3.5, 1.0, size=int(keep.sum())), 2)}
+            "amount": np.round(amount[keep], 2)}
 
 
 def label_table(cfg: WorldConfig, orders: dict, rng: np.random.Generator) -> pd.DataFrame:

@@ -46,8 +46,12 @@ class Population:
     region: np.ndarray
     home_address: np.ndarray
     locker: np.ndarray         # parcel locker address or -1
+    office: np.ndarray         # work (business) address or -1
     phone: np.ndarray          # device id
     desktop: np.ndarray        # device id or -1
+    new_phone: np.ndarray      # phone the customer switches to at ``switch_time`` (-1: never)
+    switch_time: np.ndarray
+    public_devices: np.ndarray  # shared computers (libraries, shops) anyone may use for web sessions
     instrument: np.ndarray     # primary instrument
     instrument2: np.ndarray    # secondary instrument or -1
     household: np.ndarray
@@ -80,10 +84,19 @@ def make_population(cfg: WorldConfig, n_extra: int, rng: np.random.Generator) ->
     addresses = EntityPool()
     house_region = rng.integers(0, N_REGIONS, size=n_house)
     house_addr = addresses.add(address_type=np.zeros(n_house, np.int8), region=house_region)
+    # Apartment buildings: 15% of ordinary households share one street address with 4-25 others.
+    in_building = (rng.random(n_house) < 0.15) & (np.arange(n_house) < household[n_legit - 1] + 1)
+    n_build = max(1, int(in_building.sum()) // 10)
+    building = addresses.add(address_type=np.zeros(n_build, np.int8), region=rng.integers(0, N_REGIONS, size=n_build))
+    house_addr[in_building] = building[rng.integers(0, n_build, size=int(in_building.sum()))]
     n_lockers = max(1, n // 150)
     lockers = addresses.add(address_type=np.ones(n_lockers, np.int8),
                             region=rng.integers(0, N_REGIONS, size=n_lockers))
     locker = np.where(rng.random(n) < 0.25, rng.choice(lockers, size=n), -1)
+    n_offices = max(1, n // 20)
+    offices = addresses.add(address_type=np.full(n_offices, 2, np.int8),
+                            region=rng.integers(0, N_REGIONS, size=n_offices))
+    office = np.where(rng.random(n) < 0.3, rng.choice(offices, size=n), -1)
 
     devices = EntityPool()
     phone = devices.add(device_type=np.zeros(n, np.int8), os=rng.choice(2, size=n, p=[0.55, 0.45]))
@@ -93,6 +106,12 @@ def make_population(cfg: WorldConfig, n_extra: int, rng: np.random.Generator) ->
     house_desktop = np.full(n_house, -1)
     house_desktop[has_desktop] = desk_ids
     desktop = house_desktop[household]
+    switches = rng.random(n) < 0.1
+    new_ids = devices.add(device_type=np.zeros(int(switches.sum()), np.int8),
+                          os=rng.choice(2, size=int(switches.sum()), p=[0.55, 0.45]))
+    new_phone = np.full(n, -1)
+    new_phone[switches] = new_ids
+    public = devices.add(device_type=np.ones(max(1, n // 100), np.int8), os=np.full(max(1, n // 100), 2))
 
     instruments = EntityPool()
     instrument = instruments.add(kind=rng.choice(2, size=n, p=[0.7, 0.3]), issuer=rng.integers(0, 10, size=n))
@@ -104,6 +123,9 @@ def make_population(cfg: WorldConfig, n_extra: int, rng: np.random.Generator) ->
     head = np.searchsorted(household, household)  # first member of each household (households are contiguous)
     shares_card = (rng.random(n) < 0.1) & (head != np.arange(n))
     instrument2[shares_card] = instrument[head[shares_card]]
+    # A few people also use a relative's card from another household.
+    relative = rng.random(n_legit) < 0.03
+    instrument2[:n_legit][relative] = instrument[rng.integers(0, n_legit, size=int(relative.sum()))]
 
     return Population(
         cat_pref=cat_pref, style_pref=style_pref, band_pref=band_pref,
@@ -112,7 +134,8 @@ def make_population(cfg: WorldConfig, n_extra: int, rng: np.random.Generator) ->
         income_band=income_band.astype(np.int8),
         credit_score=np.clip(rng.normal(650, 80, size=n), 300, 850).round().astype(np.int16),
         region=house_region[household].astype(np.int16), home_address=house_addr[household], locker=locker,
-        phone=phone, desktop=desktop, instrument=instrument, instrument2=instrument2, household=household,
+        office=office, phone=phone, desktop=desktop, new_phone=new_phone,
+        switch_time=rng.uniform(0, cfg.days, size=n), public_devices=public, instrument=instrument, instrument2=instrument2, household=household,
         devices=devices, addresses=addresses, instruments=instruments, n_legit=n_legit)
 
 

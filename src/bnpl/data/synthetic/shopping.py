@@ -49,12 +49,21 @@ def taste_products(pop: Population, cat: Catalogue, customers: np.ndarray, rng: 
     return cands[np.argmin(score, axis=0), np.arange(len(customers))]
 
 
-def choose_channel_device(pop: Population, customers: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Channel from the customer's preference; the phone for app and in-store, often the desktop for web."""
+def choose_channel_device(pop: Population, customers: np.ndarray, time: np.ndarray,
+                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Channel from the customer's preference; the phone for app and in-store, often the desktop for web,
+    now and then a public computer for web. Customers who replace their phone use the new one after
+    the switch."""
     channel = categorical_rows(pop.channel_pref, customers, rng)
     desk = pop.desktop[customers]
-    use_desk = (channel == WEB) & (desk >= 0) & (rng.random(len(customers)) < 0.7)
-    return channel, np.where(use_desk, desk, pop.phone[customers])
+    u = rng.random(len(customers))
+    phone = pop.phone[customers]
+    new = pop.new_phone[customers]
+    phone = np.where((new >= 0) & (time > pop.switch_time[customers]), new, phone)
+    device = np.where((channel == WEB) & (desk >= 0) & (u < 0.7), desk, phone)
+    public = (channel == WEB) & (u > 0.93)
+    device[public] = rng.choice(pop.public_devices, size=int(public.sum()))
+    return channel, device
 
 
 def own_instrument(pop: Population, customers: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -63,18 +72,28 @@ def own_instrument(pop: Population, customers: np.ndarray, rng: np.random.Genera
 
 
 def own_ship_address(pop: Population, customers: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    lock = pop.locker[customers]
-    return np.where((lock >= 0) & (rng.random(len(customers)) < 0.4), lock, pop.home_address[customers])
+    """Home, or the customer's parcel locker (40% of the time) or office (30%) when they have one."""
+    lock, office = pop.locker[customers], pop.office[customers]
+    u = rng.random(len(customers))
+    return np.where((lock >= 0) & (u < 0.4), lock,
+                    np.where((office >= 0) & (u > 0.7), office, pop.home_address[customers]))
 
 
-def legit_orders(cfg: WorldConfig, pop: Population, cat: Catalogue, n: int, rng: np.random.Generator) -> dict:
-    """``n`` ordinary orders; every ordinary customer gets at least one when ``n`` allows."""
-    base = np.arange(min(n, pop.n_legit))
+def legit_orders(cfg: WorldConfig, pop: Population, cat: Catalogue, n: int, rng: np.random.Generator,
+                 cover: np.ndarray | None = None) -> dict:
+    """``n`` ordinary orders; every ordinary customer gets at least one when ``n`` allows.
+
+    ``cover`` customers (complicit in fraud elsewhere) also make about four genuine orders each.
+    """
+    cover = np.zeros(0, np.int64) if cover is None else cover
+    cover_orders = rng.choice(cover, size=min(4 * len(cover), n // 10)) if len(cover) else cover
+    base = np.arange(min(n - len(cover_orders), pop.n_legit))
     w = pop.activity[: pop.n_legit]
-    extra = rng.choice(pop.n_legit, size=n - len(base), p=w / w.sum())
-    customers = np.concatenate([base, extra])
-    channel, device = choose_channel_device(pop, customers, rng)
-    return {"customer": customers, "time": uniform_times(n, 0.0, cfg.days, rng), "channel": channel,
+    extra = rng.choice(pop.n_legit, size=n - len(base) - len(cover_orders), p=w / w.sum())
+    customers = np.concatenate([base, extra, cover_orders])
+    time = uniform_times(n, 0.0, cfg.days, rng)
+    channel, device = choose_channel_device(pop, customers, time, rng)
+    return {"customer": customers, "time": time, "channel": channel,
             "device": device, "instrument": own_instrument(pop, customers, rng),
             "ship_address": own_ship_address(pop, customers, rng),
             "product": taste_products(pop, cat, customers, rng),
@@ -125,10 +144,11 @@ def sessions_and_events(cfg: WorldConfig, pop: Population, cat: Catalogue, order
     n_browse = int(round(cfg.browse_sessions_per_order * n_orders))
     w = pop.activity / pop.activity.sum()
     b_cust = rng.choice(pop.n, size=n_browse, p=w)
-    b_channel, b_device = choose_channel_device(pop, b_cust, rng)
+    b_time = uniform_times(n_browse, 0.0, cfg.days, rng)
+    b_channel, b_device = choose_channel_device(pop, b_cust, b_time, rng)
     s_cust = np.concatenate([orders["customer"], b_cust])
     s_views = np.concatenate([orders["n_views"], 1 + rng.poisson(cfg.views_per_session - 1, size=n_browse)])
-    s_end = np.concatenate([orders["time"], uniform_times(n_browse, 0.0, cfg.days, rng)])
+    s_end = np.concatenate([orders["time"], b_time])
     s_len = s_views * rng.uniform(0.5, 3.0, size=len(s_views)) / (24 * 60)  # minutes, in days
     s_start = np.maximum(s_end - s_len, 0.0)
     sessions = pd.DataFrame({

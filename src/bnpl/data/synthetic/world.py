@@ -49,7 +49,7 @@ def generate_world(cfg: WorldConfig | None = None, progress: bool = True) -> Wor
     steps.update()
     planted = plant_fraud(cfg, pop, cat, merchants["size"].to_numpy(), rng(5))
     n_legit = cfg.n_transactions - sum(cfg.fraud_counts().values())
-    blocks = [legit_orders(cfg, pop, cat, n_legit, rng(6))] + planted.blocks
+    blocks = [legit_orders(cfg, pop, cat, n_legit, rng(6), planted.cover_customers)] + planted.blocks
     steps.update()
     orders, order_items = assemble_orders(blocks, cat, rng(7))
     steps.update()
