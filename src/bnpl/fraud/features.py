@@ -1,0 +1,366 @@
+"""Tabular and graph-aggregate features of target nodes, for gradient boosting (GADBench's RF/XGB-Graph idea).
+
+* ``tabular_features``: the target node's own columns only.
+* ``graph_features``: own columns, plus for every entity the target shares (payer, merchant, device ...)
+  that entity's statistics over its other targets (counts, amount stats, time since its previous
+  target, number of distinct co-linked entities) and its leave-one-out TRAINING fraud rate; for
+  target-to-target relations (transfers between accounts) in/out flow statistics, closed-walk counts
+  (cycle participation) and training-label rates of 1- and 2-hop in/out neighbours; and mean
+  1/2-hop aggregates over the homogeneous projection.
+
+Only training labels enter features, and a node never sees its own label. With ``causal=True``
+per-entity statistics use only earlier targets (for temporal evaluation).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from bnpl.data.normalised import FraudData, feature_columns
+from bnpl.fraud.graph import build_homogeneous_graph, label_vector
+
+
+def tabular_features(data: FraudData) -> pd.DataFrame:
+    """The target node's own feature columns (never a label-derived column)."""
+    df = data.nodes[data.target]
+    return df[feature_columns(df)].astype(float).reset_index(drop=True)
+
+
+def train_label_channels(data: FraudData, train_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(is known fraud, is known label) per target node, from training labels only."""
+    y = label_vector(data)
+    known = np.zeros(len(y), dtype=np.float64)
+    known[train_ids] = 1.0
+    fraud = known * (y == 1)
+    return fraud, known
+
+
+def entity_links(data: FraudData) -> list[tuple[str, str, np.ndarray]]:
+    """(name, entity type, entity id per target node) for every relation target <-> other type
+    in which each target has exactly one such entity (transaction -> payer, merchant ...)."""
+    out = []
+    n = data.num_nodes(data.target)
+    for (s, r, d), df in data.relations.items():
+        if (s == data.target) == (d == data.target):
+            continue
+        tcol, ecol, et = ("src", "dst", d) if s == data.target else ("dst", "src", s)
+        t = df[tcol].to_numpy()
+        if len(t) == n and np.array_equal(np.sort(t), np.arange(n)):
+            ent = np.empty(n, dtype=np.int64)
+            ent[t] = df[ecol].to_numpy()
+            out.append((r, et, ent))
+    return out
+
+
+def _entity_block(name: str, ent: np.ndarray, own: pd.DataFrame, time: np.ndarray | None,
+                  causal: bool) -> dict[str, np.ndarray]:
+    """Statistics of one entity (e.g. the payer) over the targets it links to."""
+    f: dict[str, np.ndarray] = {}
+    df = own.copy()
+    df["_e"] = ent
+    g = df.groupby("_e")
+    num = [c for c in own.columns]
+    if not causal:
+        f[f"{name}_count"] = g["_e"].transform("size").to_numpy(float)
+        for c in num:
+            m = g[c].transform("mean").to_numpy(float)
+            f[f"{name}_{c}_mean"] = m
+            f[f"{name}_{c}_std"] = g[c].transform("std").fillna(0).to_numpy(float)
+            f[f"{name}_{c}_diff"] = own[c].to_numpy(float) - m
+    if time is not None:
+        order = np.lexsort((np.arange(len(ent)), time, ent))
+        e_s, t_s = ent[order], time[order]
+        first = np.r_[True, e_s[1:] != e_s[:-1]]
+        rank = np.arange(len(e_s)) - np.maximum.accumulate(np.where(first, np.arange(len(e_s)), 0))
+        gap = np.where(first, np.nan, np.r_[np.nan, np.diff(t_s)])
+        inv = np.empty_like(order)
+        inv[order] = np.arange(len(order))
+        f[f"{name}_prior_count"] = rank[inv].astype(float)
+        f[f"{name}_gap_prev"] = gap[inv]
+        for c in num:
+            v = own[c].to_numpy(float)[order]
+            cs = pd.Series(v).groupby(e_s).cumsum().to_numpy()
+            prev_mean = np.where(rank > 0, (cs - v) / np.maximum(rank, 1), np.nan)
+            f[f"{name}_{c}_prev_mean"] = prev_mean[inv]
+            f[f"{name}_{c}_vs_prev"] = (v - prev_mean)[inv]
+    return f
+
+
+def _entity_label_block(name: str, ent: np.ndarray, fraud: np.ndarray, known: np.ndarray,
+                        prior: float) -> dict[str, np.ndarray]:
+    """Known fraud count and smoothed fraud rate of the entity's other targets."""
+    n_ent = int(ent.max()) + 1
+    fr_sum = np.bincount(ent, weights=fraud, minlength=n_ent)[ent] - fraud
+    kn_sum = np.bincount(ent, weights=known, minlength=n_ent)[ent] - known
+    return {f"{name}_train_fraud": fr_sum, f"{name}_train_known": kn_sum,
+            f"{name}_fraud_rate": (fr_sum + prior) / (kn_sum + 1.0)}
+
+
+def window_sums(group: np.ndarray, time: np.ndarray, values: np.ndarray, k: int, causal: bool) -> np.ndarray:
+    """For each row: sum of ``values`` over the ``k`` rows before and (unless causal) ``k`` after it
+    in time within the same group, excluding the row itself."""
+    order = np.lexsort((np.arange(len(group)), time, group))
+    g, v = group[order], values[order]
+    n = len(g)
+    start = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
+    gid = np.cumsum(np.r_[True, g[1:] != g[:-1]]) - 1
+    lo_bound = start[gid]
+    hi_bound = np.r_[start[1:], n][gid] - 1
+    cs = np.r_[0.0, np.cumsum(v)]
+    pos = np.arange(n)
+    lo = np.maximum(pos - k, lo_bound)
+    hi = pos if causal else np.minimum(pos + k, hi_bound)
+    out = cs[hi + 1] - cs[lo] - v
+    res = np.empty(n)
+    res[order] = out
+    return res
+
+
+def _window_block(name: str, ent: np.ndarray, time: np.ndarray, fraud: np.ndarray, known: np.ndarray,
+                  windows: tuple[int, ...], causal: bool, prior: float) -> dict[str, np.ndarray]:
+    """Training fraud rate among the entity's ``k`` previous (and next) targets in time (GTAN-style
+    temporal neighbours of a shared entity)."""
+    f = {}
+    for k in windows:
+        fr = window_sums(ent, time, fraud, k, causal)
+        kn = window_sums(ent, time, known, k, causal)
+        f[f"{name}_win{k}_fraud"] = fr
+        f[f"{name}_win{k}_rate"] = (fr + prior) / (kn + 1.0)
+    return f
+
+
+def _cross_counts(links: list[tuple[str, str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Number of distinct entities of type B co-occurring with this target's entity of type A."""
+    f = {}
+    for na, _, a in links:
+        for nb, _, b in links:
+            if na != nb:
+                pairs = pd.DataFrame({"a": a, "b": b})
+                f[f"{na}_n_{nb}"] = pairs.groupby("a")["b"].transform("nunique").to_numpy(float)
+    return f
+
+
+def _flow_block(name: str, a: sp.csr_matrix, amt: sp.csr_matrix, max_cycle: int) -> dict[str, np.ndarray]:
+    """Direction-aware features of target-to-target edges ``a`` (binary, rows = senders)."""
+    f: dict[str, np.ndarray] = {}
+    a_t = a.T.tocsr()
+    cnt = amt.copy()
+    cnt.data = np.ones_like(cnt.data)
+    for d, m, mc in (("out", amt, cnt), ("in", amt.T.tocsr(), cnt.T.tocsr())):
+        s = np.asarray(m.sum(1)).ravel()
+        c = np.asarray(mc.sum(1)).ravel()
+        sq = np.asarray(m.multiply(m).sum(1)).ravel()
+        f[f"{name}_{d}_n"] = c
+        f[f"{name}_{d}_amount_sum"] = s
+        f[f"{name}_{d}_amount_mean"] = s / np.maximum(c, 1)
+        f[f"{name}_{d}_amount_std"] = np.sqrt(np.maximum(sq / np.maximum(c, 1) - (s / np.maximum(c, 1)) ** 2, 0))
+    f[f"{name}_out_uniq"] = np.diff(a.indptr).astype(float)
+    f[f"{name}_in_uniq"] = np.diff(a_t.indptr).astype(float)
+    f[f"{name}_flow_ratio"] = f[f"{name}_out_amount_sum"] / (f[f"{name}_in_amount_sum"] + 1.0)
+    # closed walks of length k through each node: diag(A^k) as row sums of (A^i o (A^(k-i))^T)
+    powers = {1: a}
+    for k in range(2, max_cycle // 2 + 2):
+        powers[k] = (powers[k - 1] @ a).tocsr()
+        powers[k].data = np.minimum(powers[k].data, 1e6)
+    for k in range(2, max_cycle + 1):
+        i, j = k // 2, k - k // 2
+        f[f"{name}_cycles_{k}"] = np.asarray(powers[i].multiply(powers[j].T).sum(1)).ravel()
+    return f
+
+
+def _flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray) -> dict[str, np.ndarray]:
+    """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded)."""
+    f = {}
+    a_t = a.T.tocsr()
+    # training-label rates of in/out neighbours, 1 and 2 hops (own label removed from 2-hop returns)
+    for d, m in (("out", a), ("in", a_t)):
+        fr1, kn1 = m @ fraud, m @ known
+        m2diag = np.asarray(m.multiply(m.T).sum(1)).ravel()
+        fr2, kn2 = m @ fr1 - m2diag * fraud, m @ kn1 - m2diag * known
+        f[f"{name}_{d}_nb_fraud"] = fr1
+        f[f"{name}_{d}_nb_fraud_rate"] = fr1 / np.maximum(kn1, 1)
+        f[f"{name}_{d}2_nb_fraud"] = fr2
+        f[f"{name}_{d}2_nb_fraud_rate"] = fr2 / np.maximum(kn2, 1)
+    return f
+
+
+def _pass_through_block(name: str, df: pd.DataFrame, n: int) -> dict[str, np.ndarray]:
+    """Laundering signals on transfer edges: amounts an account both receives and sends on (money
+    passing through), edges whose amount is passed on by the receiver / was received by the sender,
+    and bursts of repeated transfers between one pair in one time step."""
+    f: dict[str, np.ndarray] = {}
+    e = pd.DataFrame({"src": df["src"].to_numpy(), "dst": df["dst"].to_numpy(),
+                      "amt": np.round(df["amount"].to_numpy(float), 2) if "amount" in df.columns else 0.0,
+                      "time": df["time"].to_numpy(float) if "time" in df.columns else 0.0})
+    ins = e[["dst", "amt"]].drop_duplicates().rename(columns={"dst": "node"})
+    outs = e[["src", "amt"]].drop_duplicates().rename(columns={"src": "node"})
+    both = ins.merge(outs, on=["node", "amt"])
+    n_match = np.bincount(both["node"].to_numpy(), minlength=n).astype(float)
+    n_in = np.bincount(ins["node"].to_numpy(), minlength=n).astype(float)
+    n_out = np.bincount(outs["node"].to_numpy(), minlength=n).astype(float)
+    f[f"{name}_in_distinct_amounts"] = n_in
+    f[f"{name}_out_distinct_amounts"] = n_out
+    f[f"{name}_pass_amounts"] = n_match
+    f[f"{name}_pass_in_share"] = n_match / np.maximum(n_in, 1)
+    f[f"{name}_pass_out_share"] = n_match / np.maximum(n_out, 1)
+    key_out = pd.MultiIndex.from_frame(outs[["node", "amt"]])
+    key_in = pd.MultiIndex.from_frame(ins[["node", "amt"]])
+    fwd = pd.MultiIndex.from_arrays([e["dst"], e["amt"]]).isin(key_out)    # receiver sends this amount on
+    rcv = pd.MultiIndex.from_arrays([e["src"], e["amt"]]).isin(key_in)     # sender got this amount before
+    f[f"{name}_out_forwarded"] = np.bincount(e["src"], weights=fwd, minlength=n)
+    f[f"{name}_in_sourced"] = np.bincount(e["dst"], weights=rcv, minlength=n)
+    f[f"{name}_out_forwarded_share"] = f[f"{name}_out_forwarded"] / np.maximum(np.bincount(e["src"], minlength=n), 1)
+    f[f"{name}_in_sourced_share"] = f[f"{name}_in_sourced"] / np.maximum(np.bincount(e["dst"], minlength=n), 1)
+    pair = e.groupby(["src", "amt"]).size().rename("k").reset_index().sort_values(["src", "k"])
+    mode = pair.drop_duplicates("src", keep="last").set_index("src")["amt"]
+    off = (e["amt"].to_numpy() != e["src"].map(mode).to_numpy()).astype(float)   # not the sender's usual amount
+    f[f"{name}_out_offmode"] = np.bincount(e["src"], weights=off, minlength=n)
+    f[f"{name}_in_offmode"] = np.bincount(e["dst"], weights=off, minlength=n)
+    burst = e.groupby(["src", "dst", "time"]).size().rename("m").reset_index()
+    for side in ("src", "dst"):
+        g = burst.groupby(side)["m"]
+        f[f"{name}_{side}_burst_max"] = g.max().reindex(range(n), fill_value=0).to_numpy(float)
+        f[f"{name}_{side}_burst_mean"] = g.mean().reindex(range(n), fill_value=0).to_numpy(float)
+        f[f"{name}_{side}_steps"] = e.groupby(side)["time"].nunique().reindex(range(n), fill_value=0).to_numpy(float)
+    return f
+
+
+def neighbour_aggregates(name: str, df: pd.DataFrame, base: pd.DataFrame, n: int) -> dict[str, np.ndarray]:
+    """Max and mean of neighbours' structural features, separately over out- and in-neighbours."""
+    e = pd.DataFrame({"src": df["src"].to_numpy(), "dst": df["dst"].to_numpy()}).drop_duplicates()
+    e = e[e["src"] != e["dst"]]
+    f = {}
+    for d, me, nb in (("out", "src", "dst"), ("in", "dst", "src")):
+        vals = base.iloc[e[nb].to_numpy()].reset_index(drop=True)
+        vals["_me"] = e[me].to_numpy()
+        g = vals.groupby("_me")
+        for agg in ("max", "mean"):
+            a = getattr(g, agg)().reindex(range(n), fill_value=0)
+            for c in base.columns:
+                f[f"{name}_{d}nb_{agg}_{c}"] = a[c].to_numpy(float)
+    return f
+
+
+def target_relations(data: FraudData):
+    """Relations whose both ends are the target type (e.g. account -> account transfers)."""
+    return [(k, df) for k, df in data.relations.items() if k[0] == data.target and k[2] == data.target]
+
+
+def _homogeneous_aggregates(data: FraudData, hops: int = 2) -> dict[str, np.ndarray]:
+    """Mean of neighbours' (scaled) inputs over the homogeneous projection, 1..hops hops, for target rows."""
+    h = build_homogeneous_graph(data)
+    ei = h.edge_index.numpy()
+    n = h.x.shape[0]
+    a = sp.coo_matrix((np.ones(ei.shape[1] * 2), (np.r_[ei[1], ei[0]], np.r_[ei[0], ei[1]])), shape=(n, n)).tocsr()
+    a.data[:] = 1.0
+    deg = np.asarray(a.sum(1)).ravel()
+    p = sp.diags(1.0 / np.maximum(deg, 1)) @ a
+    x = h.x.numpy().astype(np.float64)
+    f = {}
+    for k in range(1, hops + 1):
+        x = p @ x
+        for j in range(x.shape[1]):
+            if x[: h.n_target, j].std() > 0:
+                f[f"hom_hop{k}_{j}"] = x[: h.n_target, j].copy()
+    return f
+
+
+def _label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, ...], causal: bool,
+                    adjs: list[tuple[str, sp.csr_matrix]]) -> pd.DataFrame:
+    """Every feature that reads labels, computed from the labels of ``known_ids`` only."""
+    fraud, known = train_label_channels(data, known_ids)
+    prior = float(fraud.sum() / max(known.sum(), 1))
+    tdf = data.nodes[data.target]
+    time = tdf["time"].to_numpy(float) if "time" in tdf.columns else None
+    n = data.num_nodes(data.target)
+    f: dict[str, np.ndarray] = {}
+    for name, _, ent in entity_links(data):
+        f.update(_entity_label_block(name, ent, fraud, known, prior))
+        if time is not None and windows:
+            f.update(_window_block(name, ent, time, fraud, known, windows, causal, prior))
+    if time is not None and windows:
+        f.update(_window_block("all", np.zeros(n, dtype=np.int64), time, fraud, known, windows, causal, prior))
+    for name, a in adjs:
+        f.update(_flow_label_block(name, a, fraud, known))
+    return pd.DataFrame(f)
+
+
+def out_of_fold_label_features(data: FraudData, train_ids: np.ndarray, seed: int = 0, folds: int = 5,
+                               **kw) -> pd.DataFrame:
+    """Label features where a training node's own fold never contributes (no self-label leakage,
+    not even the anti-correlation of leave-one-out encodings); other nodes use all training labels."""
+    out = _label_features(data, train_ids, **kw)
+    rng = np.random.default_rng(seed)
+    fold = rng.integers(0, folds, len(train_ids))
+    for k in range(folds):
+        rows = train_ids[fold == k]
+        out.iloc[rows] = _label_features(data, train_ids[fold != k], **kw).iloc[rows].to_numpy()
+    return out
+
+
+def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
+                   homogeneous_hops: int = 2, windows: tuple[int, ...] = (1, 3, 10, 30),
+                   use_time: bool = True, seed: int = 0) -> pd.DataFrame:
+    """Own columns plus entity, flow, label-rate and neighbourhood aggregates for every target node."""
+    own = tabular_features(data)
+    tdf = data.nodes[data.target]
+    time = tdf["time"].to_numpy(float) if "time" in tdf.columns else None
+    feats: dict[str, np.ndarray] = {}
+    n = data.num_nodes(data.target)
+    links = entity_links(data)
+    for name, _, ent in links:
+        feats.update(_entity_block(name, ent, own, time, causal))
+    if not causal:
+        feats.update(_cross_counts(links))
+    if time is not None and use_time:
+        feats["time"] = time
+    adjs = []
+    for (_, r, _), df in target_relations(data):
+        src, dst = df["src"].to_numpy(), df["dst"].to_numpy()
+        keep = src != dst
+        w = df["amount"].to_numpy(float)[keep] if "amount" in df.columns else np.ones(keep.sum())
+        amt = sp.csr_matrix((w, (src[keep], dst[keep])), shape=(n, n))
+        a = amt.copy()
+        a.data[:] = 1.0
+        adjs.append((r, a))
+        structure = {**_flow_block(r, a, amt, max_cycle), **_pass_through_block(r, df, n)}
+        feats.update(structure)
+        feats.update(neighbour_aggregates(r, df, pd.DataFrame(structure), n))
+    if homogeneous_hops and not causal:
+        feats.update(_homogeneous_aggregates(data, homogeneous_hops))
+    labels = out_of_fold_label_features(data, np.asarray(train_ids), seed=seed, windows=windows, causal=causal,
+                                        adjs=adjs)
+    return pd.concat([own, pd.DataFrame(feats), labels], axis=1)
+
+
+def score_aggregates(data: FraudData, score: np.ndarray, windows: tuple[int, ...] = (3, 10)) -> pd.DataFrame:
+    """Neighbours' model scores (collective classification, stage 2 of stacking): for each shared entity the
+    mean score of its other targets and of its nearest targets in time; for target-to-target relations
+    max / mean / sum of in- and out-neighbours' scores at 1 and 2 hops."""
+    n = data.num_nodes(data.target)
+    tdf = data.nodes[data.target]
+    time = tdf["time"].to_numpy(float) if "time" in tdf.columns else None
+    ones = np.ones(n)
+    f: dict[str, np.ndarray] = {}
+    for name, _, ent in entity_links(data):
+        tot = np.bincount(ent, weights=score)[ent] - score
+        cnt = np.bincount(ent)[ent] - 1.0
+        f[f"{name}_nb_score_mean"] = tot / np.maximum(cnt, 1)
+        if time is not None:
+            for k in windows:
+                f[f"{name}_win{k}_score"] = window_sums(ent, time, score, k, False) / np.maximum(
+                    window_sums(ent, time, ones, k, False), 1)
+    for (_, r, _), df in target_relations(data):
+        src, dst = df["src"].to_numpy(), df["dst"].to_numpy()
+        keep = src != dst
+        a = sp.csr_matrix((np.ones(keep.sum()), (src[keep], dst[keep])), shape=(n, n))
+        a.data[:] = 1.0
+        for d, m in (("out", a), ("in", a.T.tocsr())):
+            deg = np.maximum(np.asarray(m.sum(1)).ravel(), 1)
+            s1 = m @ score
+            f[f"{r}_{d}nb_score_sum"] = s1
+            f[f"{r}_{d}nb_score_mean"] = s1 / deg
+            f[f"{r}_{d}nb_score_max"] = np.asarray(m.multiply(score[None, :]).max(1).todense()).ravel()
+            f[f"{r}_{d}2nb_score_mean"] = (m @ (s1 / deg)) / deg
+    return pd.DataFrame(f)

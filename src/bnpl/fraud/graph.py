@@ -1,0 +1,158 @@
+"""FraudData -> PyG graphs: a typed ``HeteroData`` with reverse edges, and a homogeneous projection.
+
+``restrict_to_time`` gives the temporal mode: the graph as it was known at a cutoff
+(no later nodes, edges or labels).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch_geometric.data import HeteroData
+
+from bnpl.data.normalised import FraudData, feature_columns
+
+EDGE_META = ("src", "dst", "time")
+
+
+def restrict_to_time(data: FraudData, cutoff: float) -> FraudData:
+    """The dataset as known at ``cutoff``: nodes with ``time > cutoff`` are dropped (ids re-numbered),
+    so are edges with ``time > cutoff`` or touching a dropped node, and labels known after the cutoff."""
+    keep, remap = {}, {}
+    for nt, df in data.nodes.items():
+        k = (df["time"].to_numpy() <= cutoff) if "time" in df.columns else np.ones(len(df), dtype=bool)
+        keep[nt] = k
+        m = np.full(len(df), -1, dtype=np.int64)
+        m[k] = np.arange(int(k.sum()))
+        remap[nt] = m
+    nodes = {nt: df[keep[nt]].assign(node_id=np.arange(int(keep[nt].sum()))).reset_index(drop=True)
+             for nt, df in data.nodes.items()}
+    rels = {}
+    for (s, r, d), df in data.relations.items():
+        src, dst = remap[s][df["src"].to_numpy()], remap[d][df["dst"].to_numpy()]
+        ok = (src >= 0) & (dst >= 0)
+        if "time" in df.columns:
+            ok &= df["time"].to_numpy() <= cutoff
+        rels[(s, r, d)] = df[ok].assign(src=src[ok], dst=dst[ok]).reset_index(drop=True)
+    lab = data.labels
+    new_id = remap[data.target][lab["node_id"].to_numpy()]
+    ok = (new_id >= 0) & (lab["label_time"].to_numpy() <= cutoff)
+    labels = lab[ok].assign(node_id=new_id[ok]).reset_index(drop=True)
+    return FraudData(data.name, nodes, rels, data.target, labels, data.time_unit, dict(data.meta))
+
+
+def scale_features(x: np.ndarray) -> np.ndarray:
+    """log1p for non-negative columns, then z-score; constant columns become 0."""
+    x = np.asarray(x, dtype=np.float64).copy()
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        if np.nanmin(col) >= 0:
+            col = np.log1p(col)
+        sd = np.nanstd(col)
+        x[:, j] = 0.0 if sd == 0 or not np.isfinite(sd) else (col - np.nanmean(col)) / sd
+    return np.nan_to_num(x).astype(np.float32)
+
+
+def _degrees(data: FraudData, nt: str) -> np.ndarray:
+    """log-scaled in/out degree of every node of type ``nt`` per relation it touches (structure features)."""
+    cols = []
+    n = data.num_nodes(nt)
+    for (s, _, d), df in data.relations.items():
+        if s == nt:
+            cols.append(np.bincount(df["src"].to_numpy(), minlength=n))
+        if d == nt:
+            cols.append(np.bincount(df["dst"].to_numpy(), minlength=n))
+    return np.stack(cols, 1).astype(np.float64) if cols else np.zeros((n, 0))
+
+
+def node_matrix(data: FraudData, nt: str) -> np.ndarray:
+    """Scaled model input for one node type: its feature columns plus its degrees."""
+    df = data.nodes[nt]
+    x = np.concatenate([df[feature_columns(df)].to_numpy(np.float64), _degrees(data, nt)], 1)
+    return scale_features(x) if x.shape[1] else np.zeros((len(df), 1), np.float32)
+
+
+def label_vector(data: FraudData) -> np.ndarray:
+    """1/0 per target node, -1 where unlabelled."""
+    y = np.full(data.num_nodes(data.target), -1, dtype=np.int64)
+    y[data.labels["node_id"].to_numpy()] = data.labels["label"].to_numpy()
+    return y
+
+
+def build_hetero_graph(data: FraudData) -> HeteroData:
+    """Typed graph: ``x`` per node type, every relation plus its reverse ``rev_<rel>``,
+    ``edge_time`` and ``edge_attr`` (numeric relation columns) on both, ``y`` on the target type."""
+    g = HeteroData()
+    for nt, df in data.nodes.items():
+        g[nt].x = torch.from_numpy(node_matrix(data, nt))
+        g[nt].num_nodes = len(df)
+        if "time" in df.columns:
+            g[nt].time = torch.tensor(df["time"].to_numpy(np.float64))
+    for (s, r, d), df in data.relations.items():
+        ei = torch.tensor(np.stack([df["src"].to_numpy(), df["dst"].to_numpy()]), dtype=torch.long)
+        attrs = [c for c in df.columns if c not in EDGE_META]
+        for key, idx in (((s, r, d), ei), ((d, f"rev_{r}", s), ei.flip(0))):
+            g[key].edge_index = idx
+            if "time" in df.columns:
+                g[key].edge_time = torch.tensor(df["time"].to_numpy(np.float64))
+            if attrs:
+                g[key].edge_attr = torch.from_numpy(scale_features(df[attrs].to_numpy(np.float64)))
+    g[data.target].y = torch.from_numpy(label_vector(data))
+    return g
+
+
+@dataclass
+class HomGraph:
+    """Homogeneous projection: all node types stacked (target type first), features block-padded."""
+
+    x: torch.Tensor            # (N, F) node inputs, a one-hot of the node type first
+    edge_index: torch.Tensor   # (2, E) original directions (src -> dst)
+    edge_type: torch.Tensor    # (E,) relation index into ``relations``
+    relations: list
+    node_type: torch.Tensor    # (N,)
+    n_target: int              # target nodes are rows 0..n_target-1
+
+    def adj_t(self, direction: str = "both", rel: int | None = None) -> torch.Tensor:
+        """Sparse CSR adjacency (rows = receivers) for PyG convs: ``in`` (messages src->dst),
+        ``out`` (dst->src) or ``both``; optionally one relation only. Unweighted, duplicates summed."""
+        ei = self.edge_index if rel is None else self.edge_index[:, self.edge_type == rel]
+        if direction == "in":
+            rows, cols = ei[1], ei[0]
+        elif direction == "out":
+            rows, cols = ei[0], ei[1]
+        else:
+            rows, cols = torch.cat([ei[1], ei[0]]), torch.cat([ei[0], ei[1]])
+        n = self.x.shape[0]
+        a = torch.sparse_coo_tensor(torch.stack([rows, cols]), torch.ones(rows.numel()), (n, n)).coalesce()
+        a = torch.sparse_coo_tensor(a.indices(), torch.ones(a.indices().shape[1]), (n, n))
+        return a.to_sparse_csr()
+
+
+def build_homogeneous_graph(data: FraudData) -> HomGraph:
+    """Stack every node type into one graph (target type first) for homogeneous GNNs."""
+    types = [data.target] + [t for t in data.nodes if t != data.target]
+    mats = {t: node_matrix(data, t) for t in types}
+    offs, o = {}, 0
+    for t in types:
+        offs[t] = o
+        o += mats[t].shape[0]
+    width = len(types) + sum(m.shape[1] for m in mats.values())
+    x = np.zeros((o, width), np.float32)
+    col = len(types)
+    for i, t in enumerate(types):
+        m = mats[t]
+        x[offs[t]:offs[t] + len(m), i] = 1.0
+        x[offs[t]:offs[t] + len(m), col:col + m.shape[1]] = m
+        col += m.shape[1]
+    eis, ets, rels = [], [], []
+    for k, ((s, r, d), df) in enumerate(data.relations.items()):
+        eis.append(np.stack([df["src"].to_numpy() + offs[s], df["dst"].to_numpy() + offs[d]]))
+        ets.append(np.full(len(df), k))
+        rels.append((s, r, d))
+    ei = np.concatenate(eis, 1) if eis else np.zeros((2, 0), np.int64)
+    et = np.concatenate(ets) if ets else np.zeros(0, np.int64)
+    nt = np.concatenate([np.full(mats[t].shape[0], i) for i, t in enumerate(types)])
+    return HomGraph(torch.from_numpy(x), torch.as_tensor(ei, dtype=torch.long), torch.as_tensor(et, dtype=torch.long),
+                    rels, torch.as_tensor(nt, dtype=torch.long), data.num_nodes(data.target))
