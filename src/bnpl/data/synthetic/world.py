@@ -192,7 +192,7 @@ def load_world(folder: str | Path, validate: bool = True) -> World:
     cfg_path = folder / CONFIG_FILE
     if not cfg_path.exists():
         raise DataError(f"{folder}: not a synthetic world folder (no {CONFIG_FILE}); "
-                        "make one with `bnpl data generate --out {folder}`")
+                        f"make one with `bnpl data generate --out {folder}`")
     cfg = WorldConfig(**json.loads(cfg_path.read_text()))
     tables = {}
     for name in WORLD_TABLES:
