@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from bnpl.data.schemas import WORLD_TABLES, check_references, validate_table
 from bnpl.data.synthetic.catalogue import complements, make_merchants, make_products
