@@ -1,0 +1,46 @@
+"""``bnpl recsys benchmark``: every recommender on one dataset, tuned on validation, mean ± std over seeds."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bnpl.recsys.benchmark import DEFAULT_MODELS, PROTOCOLS
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("recsys", help="recommendation benchmarks and ablations")
+    sub = p.add_subparsers(dest="recsys_command", metavar="SUBCOMMAND")
+    sub.required = True
+    b = sub.add_parser("benchmark", help="tune (on a carve of train), refit and test every model over seeds")
+    b.add_argument("--data", required=True, type=Path, help="MovieLens folder, Amazon Grocery folder or interactions CSV")
+    b.add_argument("--protocol", choices=PROTOCOLS, default="random-75-25")
+    b.add_argument("--k", type=int, default=10)
+    b.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    b.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
+    b.add_argument("--out", type=Path, help="results JSON (mean/std per model, best by validation NDCG)")
+    b.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (1 is fastest for these small models on a shared machine)")
+    b.set_defaults(func=benchmark_command)
+
+
+def benchmark_command(args: argparse.Namespace) -> int:
+    import torch
+
+    from bnpl.data.loaders import load_interactions
+    from bnpl.io import write_json
+    from bnpl.recsys.benchmark import results_table, run_benchmark
+
+    torch.set_num_threads(max(1, args.threads))
+    data = load_interactions(args.data)
+    results = run_benchmark(data, protocol=args.protocol, k=args.k, seeds=args.seeds, models=args.models)
+    results["command"] = f"bnpl recsys benchmark --data {args.data} --protocol {args.protocol} --k {args.k} " \
+                         f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(args.models)}"
+    print(f"{data.name}: {data.summary()} | protocol {args.protocol} | k={args.k} | seeds {args.seeds}")
+    print(results_table(results).to_string())
+    print(f"best by validation NDCG@{args.k}: {results['best']['model']}  "
+          f"(test ndcg {results['best']['mean']['ndcg']:.4f}, recall {results['best']['mean']['recall']:.4f}); "
+          f"wall {results['wall_seconds']:.0f}s")
+    if args.out:
+        write_json(args.out, results)
+        print(f"wrote {args.out}")
+    return 0

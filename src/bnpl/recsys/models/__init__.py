@@ -1,0 +1,23 @@
+"""Recommenders with one interface (see :mod:`bnpl.recsys.models.base`), by name."""
+from __future__ import annotations
+
+from bnpl.errors import BnplError
+from bnpl.recsys.models.base import Recommender
+from bnpl.recsys.models.bpr import BPR
+from bnpl.recsys.models.ease import EASE
+from bnpl.recsys.models.itemknn import ItemKNN
+from bnpl.recsys.models.lightgcn import LightGCN
+from bnpl.recsys.models.popularity import Popularity
+
+MODELS: dict[str, type[Recommender]] = {m.name: m for m in (Popularity, ItemKNN, EASE, BPR, LightGCN)}
+
+
+def model_class(name: str) -> type[Recommender]:
+    """The recommender called ``name``; BnplError listing the choices otherwise."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise BnplError(f"unknown model {name!r}; choose from {', '.join(MODELS)}") from None
+
+
+__all__ = ["MODELS", "Recommender", "model_class"]

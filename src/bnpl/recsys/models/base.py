@@ -1,0 +1,60 @@
+"""The interface every recommender implements.
+
+``fit(train_df, n_users, n_items, side=None)`` learns from an interaction frame
+(``user_id``, ``item_id`` ...), ``score(user_ids)`` returns a dense
+``(len(user_ids), n_items)`` float array (higher = better), and
+``recommend(user_ids, k)`` returns the top ``k`` item ids per user with the
+user's training items masked: the API the creative stage uses.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from bnpl.recsys.matrix import interaction_matrix
+
+
+class Recommender:
+    """Base class: subclasses implement ``_fit`` and ``score``."""
+
+    name: ClassVar[str] = "base"
+    #: small hyperparameter grid searched on validation (same size for every model: the tuning budget)
+    grid: ClassVar[list[dict[str, Any]]] = [{}]
+
+    def __init__(self, seed: int = 0, **params: Any):
+        self.seed = seed
+        self.params = params
+        self.train: sp.csr_matrix | None = None
+
+    def fit(self, train_df: pd.DataFrame, n_users: int, n_items: int, side=None) -> Recommender:
+        """Learn from ``train_df``; ``side`` is an optional :class:`~bnpl.data.normalised.InteractionData` for side information."""
+        self.n_users, self.n_items = n_users, n_items
+        self.train = interaction_matrix(train_df, n_users, n_items)
+        torch.manual_seed(self.seed)
+        np.random.seed(self.seed)
+        self._fit(train_df, side)
+        return self
+
+    def _fit(self, train_df: pd.DataFrame, side) -> None:
+        raise NotImplementedError
+
+    def score(self, user_ids: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def recommend(self, user_ids, k: int = 10, batch_size: int = 2048) -> np.ndarray:
+        """Top ``k`` item ids for each user, best first, never an item the user had in training."""
+        user_ids = np.asarray(user_ids, dtype=np.int64)
+        out = np.empty((len(user_ids), k), dtype=np.int64)
+        for start in range(0, len(user_ids), batch_size):
+            users = user_ids[start:start + batch_size]
+            s = np.array(self.score(users), dtype=np.float32, copy=True)
+            seen = self.train[users]
+            s[np.repeat(np.arange(len(users)), np.diff(seen.indptr)), seen.indices] = -np.inf
+            top = np.argpartition(-s, k, axis=1)[:, :k] if k < s.shape[1] else np.tile(np.arange(s.shape[1]), (len(users), 1))
+            order = np.argsort(-np.take_along_axis(s, top, 1), axis=1, kind="stable")
+            out[start:start + batch_size] = np.take_along_axis(top, order, 1)
+        return out

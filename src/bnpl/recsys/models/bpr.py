@@ -1,0 +1,31 @@
+"""BPR matrix factorisation (Rendle et al. 2009) in torch, trained with :func:`train_pairwise`."""
+from __future__ import annotations
+
+import torch
+
+from bnpl.recsys.models.base import Recommender
+from bnpl.recsys.models.pairwise import train_pairwise
+
+DEFAULTS = {"dim": 64, "epochs": 40, "lr": 5e-3, "l2": 1e-4, "loss": "bpr", "negatives": "uniform", "n_negatives": 1}
+
+
+class BPR(Recommender):
+    name = "bpr"
+    grid = [{"dim": 64, "l2": 1e-4, "lr": 5e-3}, {"dim": 64, "l2": 1e-3, "lr": 5e-3},
+            {"dim": 128, "l2": 1e-5, "lr": 2e-3}, {"dim": 128, "l2": 3e-4, "lr": 5e-3}]
+
+    def _fit(self, train_df, side) -> None:
+        p = DEFAULTS | self.params
+        self.user_emb = torch.nn.Embedding(self.n_users, p["dim"])
+        self.item_emb = torch.nn.Embedding(self.n_items, p["dim"])
+        for e in (self.user_emb, self.item_emb):
+            torch.nn.init.normal_(e.weight, std=0.1)
+        self.history = train_pairwise(
+            lambda: (self.user_emb.weight, self.item_emb.weight),
+            [self.user_emb.weight, self.item_emb.weight], self.train,
+            epochs=p["epochs"], lr=p["lr"], l2=p["l2"], loss=p["loss"], negatives=p["negatives"],
+            n_negatives=p["n_negatives"], seed=self.seed)
+
+    @torch.no_grad()
+    def score(self, user_ids):
+        return (self.user_emb.weight[torch.as_tensor(user_ids)] @ self.item_emb.weight.T).numpy()
