@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from bnpl.data.schemas import WORLD_TABLES, check_references, validate_table
+from bnpl.data import schemas  # module import: schemas imports this package's vocabularies
 from bnpl.data.synthetic.catalogue import complements, make_merchants, make_products
 from bnpl.data.synthetic.config import CHANNELS, PLANS, WorldConfig
 from bnpl.data.synthetic.fraud import extra_customers, plant_fraud
@@ -156,12 +156,12 @@ def _fraud_entities(planted, perm: dict[str, np.ndarray]) -> pd.DataFrame:
 
 def validate_world(tables: dict[str, pd.DataFrame], source: str = "world") -> None:
     """Every table present and valid, and every id reference inside its target table."""
-    missing = [t for t in WORLD_TABLES if t not in tables]
+    missing = [t for t in schemas.WORLD_TABLES if t not in tables]
     if missing:
         raise DataError(f"{source}: missing table(s) {', '.join(missing)}")
-    for name in WORLD_TABLES:
-        validate_table(name, tables[name], source)
-    check_references(tables, source)
+    for name in schemas.WORLD_TABLES:
+        schemas.validate_table(name, tables[name], source)
+    schemas.check_references(tables, source)
 
 
 def save_world(world: World, folder: str | Path) -> Path:
@@ -173,7 +173,7 @@ def save_world(world: World, folder: str | Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        for name in WORLD_TABLES:
+        for name in schemas.WORLD_TABLES:
             world.tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / CONFIG_FILE).write_text(json.dumps(world.config.model_dump(), indent=2) + "\n")
         old = folder.parent / f".{folder.name}.old-{os.getpid()}"
@@ -195,7 +195,7 @@ def load_world(folder: str | Path, validate: bool = True) -> World:
                         f"make one with `bnpl data generate --out {folder}`")
     cfg = WorldConfig(**json.loads(cfg_path.read_text()))
     tables = {}
-    for name in WORLD_TABLES:
+    for name in schemas.WORLD_TABLES:
         path = folder / f"{name}.parquet"
         if not path.exists():
             raise DataError(f"{folder}: missing table file {path.name}")
