@@ -25,10 +25,11 @@ METRICS = ("precision", "recall", "ndcg", "map")
 
 
 def hit_matrix(topk: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
-    """Boolean ``(n_users, k)``: is the item at each rank relevant for that user (row of ``relevant``)."""
+    """Boolean ``(n_users, k)``: is the item at each rank relevant for that user (row of ``relevant``).
+    Padding entries (``-1``) are never hits."""
     rows = np.repeat(np.arange(topk.shape[0]), topk.shape[1])
-    hits = np.asarray(relevant[rows, topk.ravel()]).ravel() > 0
-    return hits.reshape(topk.shape)
+    hits = np.asarray(relevant[rows, np.maximum(topk.ravel(), 0)]).ravel() > 0
+    return hits.reshape(topk.shape) & (topk >= 0)
 
 
 def per_user_metrics(topk: np.ndarray, relevant: sp.csr_matrix, k: int) -> pd.DataFrame:
@@ -63,7 +64,7 @@ def ranking_metrics(topk: np.ndarray, relevant: sp.csr_matrix, k: int) -> dict[s
 
 def catalogue_coverage(topk: np.ndarray, n_items: int) -> float:
     """Share of the catalogue that appears in at least one user's top k."""
-    return float(len(np.unique(topk)) / n_items)
+    return float(len(np.unique(topk[topk >= 0])) / n_items)
 
 
 def popularity_percentile(train: sp.csr_matrix) -> np.ndarray:
@@ -74,4 +75,4 @@ def popularity_percentile(train: sp.csr_matrix) -> np.ndarray:
 
 def popularity_bias(topk: np.ndarray, train: sp.csr_matrix) -> float:
     """Mean training-popularity percentile of recommended items (0.5 ~ unbiased, 1 = only hits)."""
-    return float(popularity_percentile(train)[topk].mean())
+    return float(popularity_percentile(train)[topk[topk >= 0]].mean())

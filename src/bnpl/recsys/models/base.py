@@ -46,15 +46,23 @@ class Recommender:
         raise NotImplementedError
 
     def recommend(self, user_ids, k: int = 10, batch_size: int = 2048) -> np.ndarray:
-        """Top ``k`` item ids for each user, best first, never an item the user had in training."""
+        """Top ``k`` item ids for each user, best first, never an item the user had in training.
+
+        ``k`` is clipped to the catalogue size; where a user has fewer than ``k`` unseen items the
+        row is padded with ``-1``.
+        """
         user_ids = np.asarray(user_ids, dtype=np.int64)
+        k = min(k, self.n_items)
         out = np.empty((len(user_ids), k), dtype=np.int64)
         for start in range(0, len(user_ids), batch_size):
             users = user_ids[start:start + batch_size]
             s = np.array(self.score(users), dtype=np.float32, copy=True)
             seen = self.train[users]
             s[np.repeat(np.arange(len(users)), np.diff(seen.indptr)), seen.indices] = -np.inf
-            top = np.argpartition(-s, k, axis=1)[:, :k] if k < s.shape[1] else np.tile(np.arange(s.shape[1]), (len(users), 1))
-            order = np.argsort(-np.take_along_axis(s, top, 1), axis=1, kind="stable")
-            out[start:start + batch_size] = np.take_along_axis(top, order, 1)
+            top = np.argpartition(-s, k - 1, axis=1)[:, :k] if k < s.shape[1] else np.tile(np.arange(s.shape[1]), (len(users), 1))
+            top_scores = np.take_along_axis(s, top, 1)
+            order = np.argsort(-top_scores, axis=1, kind="stable")
+            top = np.take_along_axis(top, order, 1)
+            top[np.take_along_axis(top_scores, order, 1) == -np.inf] = -1
+            out[start:start + batch_size] = top
         return out
