@@ -7,8 +7,15 @@ import pytest
 
 from bnpl.data.normalised import LABEL_DERIVED_COLUMNS, feature_columns
 from bnpl.data.schemas import WORLD_TABLES, validate_table
-from bnpl.data.synthetic import (TYPOLOGIES, WorldConfig, generate_world, load_world, save_world,
-                                 world_to_fraud_data, world_to_interactions)
+from bnpl.data.synthetic import (
+    TYPOLOGIES,
+    WorldConfig,
+    generate_world,
+    load_world,
+    save_world,
+    world_to_fraud_data,
+    world_to_interactions,
+)
 from bnpl.data.synthetic.diagnostics import link_signal_table, taste_vs_popularity
 from bnpl.errors import DataError
 

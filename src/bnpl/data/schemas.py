@@ -11,8 +11,20 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
 
-from bnpl.data.synthetic.config import (ADDRESS_TYPES, CATEGORIES, CHANNELS, COLOURS, DEVICE_TYPES, EVENT_TYPES,
-                                        INSTALMENT_STATUS, INSTRUMENT_KINDS, OS_NAMES, PLANS, STYLES, TYPOLOGIES)
+from bnpl.data.synthetic.config import (
+    ADDRESS_TYPES,
+    CATEGORIES,
+    CHANNELS,
+    COLOURS,
+    DEVICE_TYPES,
+    EVENT_TYPES,
+    INSTALMENT_STATUS,
+    INSTRUMENT_KINDS,
+    OS_NAMES,
+    PLANS,
+    STYLES,
+    TYPOLOGIES,
+)
 from bnpl.errors import DataError
 
 ENTITY_TYPES = ("customer", "account", "device", "address", "instrument", "merchant")

@@ -23,8 +23,16 @@ import numpy as np
 from bnpl.data.synthetic.config import CATEGORIES, RESALE_CATEGORIES, SCAM_CATEGORIES, TYPOLOGIES, WorldConfig
 from bnpl.data.synthetic.population import N_REGIONS, Population
 from bnpl.data.synthetic.sampling import day_times, groups_of, spread, weighted_choice, weighted_in_groups
-from bnpl.data.synthetic.shopping import (APP, IN_STORE, WEB, Catalogue, choose_channel_device, own_instrument,
-                                          own_ship_address, taste_products)
+from bnpl.data.synthetic.shopping import (
+    APP,
+    IN_STORE,
+    WEB,
+    Catalogue,
+    choose_channel_device,
+    own_instrument,
+    own_ship_address,
+    taste_products,
+)
 
 CODE = {t: i + 1 for i, t in enumerate(TYPOLOGIES)}  # 0 is legit
 

@@ -6,8 +6,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bnpl.data.synthetic.config import (ADDRESS_TYPES, BAND_PRICES, CATEGORIES, DEVICE_TYPES,
-                                        INSTRUMENT_KINDS, OS_NAMES, STYLES, WorldConfig)
+from bnpl.data.synthetic.config import (
+    ADDRESS_TYPES,
+    BAND_PRICES,
+    CATEGORIES,
+    DEVICE_TYPES,
+    INSTRUMENT_KINDS,
+    OS_NAMES,
+    STYLES,
+    WorldConfig,
+)
 
 N_REGIONS = 20
 
