@@ -9,7 +9,7 @@ from bnpl.recsys.models import MODELS, model_class
 
 N_USERS, N_ITEMS, N_GROUPS = 120, 60, 4
 FAST = {"bpr": {"epochs": 30, "lr": 0.02, "dim": 16}, "lightgcn": {"epochs": 30, "lr": 0.02, "dim": 16},
-        "hetgnn": {"epochs": 30, "lr": 0.02, "dim": 16}}
+        "sidegnn": {"epochs": 30, "lr": 0.02, "dim": 16}}
 
 
 def planted_tastes(seed: int = 0) -> pd.DataFrame:

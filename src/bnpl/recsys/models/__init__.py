@@ -8,8 +8,9 @@ from bnpl.recsys.models.ease import EASE
 from bnpl.recsys.models.itemknn import ItemKNN
 from bnpl.recsys.models.lightgcn import LightGCN
 from bnpl.recsys.models.popularity import Popularity
+from bnpl.recsys.models.side_gnn import SideGNN
 
-MODELS: dict[str, type[Recommender]] = {m.name: m for m in (Popularity, ItemKNN, EASE, BPR, LightGCN)}
+MODELS: dict[str, type[Recommender]] = {m.name: m for m in (Popularity, ItemKNN, EASE, BPR, LightGCN, SideGNN)}
 
 
 def model_class(name: str) -> type[Recommender]:

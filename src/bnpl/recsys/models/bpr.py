@@ -6,13 +6,13 @@ import torch
 from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.pairwise import train_pairwise
 
-DEFAULTS = {"dim": 64, "epochs": 40, "lr": 5e-3, "l2": 1e-4, "loss": "bpr", "negatives": "uniform", "n_negatives": 1}
+DEFAULTS = {"dim": 64, "epochs": 30, "lr": 1e-2, "l2": 1e-2, "batch_size": 8192, "loss": "bpr", "negatives": "uniform",
+            "n_negatives": 1}
 
 
 class BPR(Recommender):
     name = "bpr"
-    grid = [{"dim": 64, "l2": 1e-4, "lr": 5e-3}, {"dim": 64, "l2": 1e-3, "lr": 5e-3},
-            {"dim": 128, "l2": 1e-5, "lr": 2e-3}, {"dim": 128, "l2": 3e-4, "lr": 5e-3}]
+    grid = [{"l2": 3e-3}, {"l2": 1e-2}, {"l2": 3e-2}]
 
     def _fit(self, train_df, side) -> None:
         p = DEFAULTS | self.params
@@ -23,9 +23,9 @@ class BPR(Recommender):
         self.history = train_pairwise(
             lambda: (self.user_emb.weight, self.item_emb.weight),
             [self.user_emb.weight, self.item_emb.weight], self.train,
-            epochs=p["epochs"], lr=p["lr"], l2=p["l2"], loss=p["loss"], negatives=p["negatives"],
+            epochs=p["epochs"], lr=p["lr"], l2=p["l2"], batch_size=p["batch_size"], loss=p["loss"], negatives=p["negatives"],
             n_negatives=p["n_negatives"], seed=self.seed)
 
     @torch.no_grad()
     def score(self, user_ids):
-        return (self.user_emb.weight[torch.as_tensor(user_ids)] @ self.item_emb.weight.T).numpy()
+        return (self.user_emb.weight[torch.tensor(user_ids, dtype=torch.long)] @ self.item_emb.weight.T).numpy()

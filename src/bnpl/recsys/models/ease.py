@@ -12,7 +12,7 @@ MAX_ITEMS = 40_000  # a dense n_items^2 matrix beyond this does not fit in memor
 
 class EASE(Recommender):
     name = "ease"
-    grid = [{"l2": 50.0}, {"l2": 200.0}, {"l2": 500.0}, {"l2": 2000.0}]
+    grid = [{"l2": 50.0}, {"l2": 300.0}, {"l2": 1500.0}]
 
     def _fit(self, train_df, side) -> None:
         if self.n_items > MAX_ITEMS:

@@ -26,8 +26,7 @@ class ItemKNN(Recommender):
     """Score(u, j) = sum over the user's items i of sim(i, j)."""
 
     name = "itemknn"
-    grid = [{"neighbours": 50, "shrink": 10.0}, {"neighbours": 100, "shrink": 50.0},
-            {"neighbours": 200, "shrink": 10.0}, {"neighbours": 400, "shrink": 100.0}]
+    grid = [{"neighbours": 50, "shrink": 10.0}, {"neighbours": 200, "shrink": 10.0}, {"neighbours": 200, "shrink": 100.0}]
 
     def _fit(self, train_df, side) -> None:
         p = {"neighbours": 100, "shrink": 50.0} | self.params

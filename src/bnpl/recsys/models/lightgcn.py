@@ -6,6 +6,8 @@ whole graph is propagated each step (full batch).
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -14,7 +16,7 @@ from torch_geometric.nn.models import LightGCN as PygLightGCN
 from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.pairwise import train_pairwise
 
-DEFAULTS = {"dim": 64, "layers": 2, "epochs": 40, "lr": 5e-3, "l2": 1e-4, "loss": "bpr",
+DEFAULTS = {"dim": 64, "layers": 2, "epochs": 30, "lr": 1e-2, "l2": 1e-4, "batch_size": 8192, "loss": "bpr",
             "negatives": "uniform", "n_negatives": 1}
 
 
@@ -22,11 +24,12 @@ def normalised_adjacency(blocks: sp.spmatrix) -> torch.Tensor:
     """``D^-1/2 A D^-1/2`` of a symmetric scipy matrix as a ``torch.sparse_csr`` tensor."""
     a = sp.csr_matrix(blocks, dtype=np.float32)
     deg = np.asarray(a.sum(1)).ravel()
-    inv = np.where(deg > 0, deg ** -0.5, 0.0).astype(np.float32)
-    a = sp.diags(inv) @ a @ sp.diags(inv)
-    a = a.tocsr()
-    return torch.sparse_csr_tensor(torch.from_numpy(a.indptr.astype(np.int64)), torch.from_numpy(a.indices.astype(np.int64)),
-                                   torch.from_numpy(a.data), size=a.shape)
+    inv = (1.0 / np.sqrt(np.maximum(deg, 1e-12))) * (deg > 0)
+    a = (sp.diags(inv) @ a @ sp.diags(inv)).tocsr().astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
+        return torch.sparse_csr_tensor(torch.from_numpy(a.indptr.astype(np.int64)),
+                                       torch.from_numpy(a.indices.astype(np.int64)), torch.from_numpy(a.data), size=a.shape)
 
 
 def bipartite(train: sp.csr_matrix) -> sp.csr_matrix:
@@ -36,24 +39,28 @@ def bipartite(train: sp.csr_matrix) -> sp.csr_matrix:
 
 class LightGCN(Recommender):
     name = "lightgcn"
-    grid = [{"layers": 2, "l2": 1e-4, "lr": 5e-3}, {"layers": 3, "l2": 1e-4, "lr": 5e-3},
-            {"layers": 2, "l2": 1e-3, "lr": 5e-3}, {"layers": 3, "l2": 1e-5, "lr": 2e-3}]
+    grid = [{"layers": 2, "l2": 1e-4}, {"layers": 3, "l2": 1e-4}, {"layers": 2, "l2": 1e-3}]
 
     def _fit(self, train_df, side) -> None:
         p = DEFAULTS | self.params
-        self.adj = normalised_adjacency(bipartite(self.train))
-        self.model = PygLightGCN(self.n_users + self.n_items, p["dim"], p["layers"], normalize=False)
+        graph = self._graph(train_df, side)
+        self.adj = normalised_adjacency(graph)
+        self.model = PygLightGCN(graph.shape[0], p["dim"], p["layers"], normalize=False)
         self.history = train_pairwise(
             self._embed, self.model.parameters(), self.train,
-            epochs=p["epochs"], lr=p["lr"], l2=p["l2"], loss=p["loss"], negatives=p["negatives"],
+            epochs=p["epochs"], lr=p["lr"], l2=p["l2"], batch_size=p["batch_size"], loss=p["loss"], negatives=p["negatives"],
             n_negatives=p["n_negatives"], seed=self.seed)
         with torch.no_grad():
             self.user_final, self.item_final = self._embed()
 
+    def _graph(self, train_df, side) -> sp.csr_matrix:
+        """The graph to propagate on (users first, then items, then any extra nodes)."""
+        return bipartite(self.train)
+
     def _embed(self):
         emb = self.model.get_embedding(self.adj)
-        return emb[: self.n_users], emb[self.n_users:]
+        return emb[: self.n_users], emb[self.n_users:self.n_users + self.n_items]
 
     @torch.no_grad()
     def score(self, user_ids):
-        return (self.user_final[torch.as_tensor(user_ids)] @ self.item_final.T).numpy()
+        return (self.user_final[torch.tensor(user_ids, dtype=torch.long)] @ self.item_final.T).numpy()
