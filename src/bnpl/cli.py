@@ -33,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _quiet_libraries() -> None:
     import logging
+    import os
     import warnings
+
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
 
     for name in ("mlflow", "alembic", "papermill", "traitlets"):
         logging.getLogger(name).setLevel(logging.WARNING)
