@@ -65,6 +65,16 @@ def test_custom_rates_and_no_fraud():
     assert w["transaction_labels"]["label"].sum() == 0 and len(w["fraud_entities"]) == 0
 
 
+def test_short_span_and_high_rates_still_valid():
+    from bnpl.data.synthetic import validate_world
+
+    w = generate_world(WorldConfig(seed=2, n_transactions=2000, days=8, **{f"{t}_rate": 0.05 for t in TYPOLOGIES}),
+                       progress=False)
+    validate_world(w.tables)
+    assert w["transaction_labels"]["label"].sum() == 5 * 100
+    assert w["transactions"]["time"].max() < 8
+
+
 def test_config_rejects_bad_values():
     with pytest.raises(ValueError, match="n_transactions"):
         WorldConfig(n_transactions=10)

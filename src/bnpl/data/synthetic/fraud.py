@@ -180,8 +180,9 @@ def _synthetic_identity(cfg, pop, cat, n, members, out: Planted, rng) -> None:
                                        pop.instrument[members])
     who = spread(n, len(members), rng)
     customer, r = members[who], ring[who]
-    start = rng.uniform(0, cfg.days - 45, size=n_r)
-    time = _window_times(start[r], 45.0, cfg, rng)
+    window = min(45.0, cfg.days / 2)  # rings bust out within about six weeks
+    start = rng.uniform(0, cfg.days - window, size=n_r)
+    time = _window_times(start[r], window, cfg, rng)
     channel, device = choose_channel_device(pop, customer, time, rng)
     device = np.where(rng.random(n) < 0.5, r_dev[2 * r + rng.integers(0, 2, size=n)], device)
     out.blocks.append(_block(customer, time, channel, device,
