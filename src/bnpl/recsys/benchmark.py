@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -23,7 +24,7 @@ from bnpl.recsys.models import MODELS, model_class
 from bnpl.recsys.tune import tune
 
 PROTOCOLS = ("random-75-25", "temporal", "leave-last-out")
-DEFAULT_MODELS = ("popularity", "itemknn", "ease", "bpr", "lightgcn")
+DEFAULT_MODELS = ("popularity", "itemknn", "ease", "bpr", "lightgcn", "sidegnn")
 REPORTED = ("ndcg", "recall", "precision", "map", "coverage", "popularity_bias", "cold_ndcg", "cold_recall")
 
 
@@ -51,8 +52,11 @@ def run_one(name: str, data: InteractionData, train: pd.DataFrame, test: pd.Data
 
 
 def run_benchmark(data: InteractionData, protocol: str = "random-75-25", k: int = 10, seeds: Sequence[int] = (0, 1, 2),
-                  models: Sequence[str] = DEFAULT_MODELS, progress: bool = True) -> dict:
-    """Run every model on every seed; return the JSON-ready summary (see module docstring)."""
+                  models: Sequence[str] = DEFAULT_MODELS, progress: bool = True, jobs: int = 1) -> dict:
+    """Run every model on every seed; return the JSON-ready summary (see module docstring).
+
+    ``jobs`` > 1 runs (seed, model) pairs in that many worker processes (one torch thread each).
+    """
     if protocol not in PROTOCOLS:
         raise BnplError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
     for m in models:
@@ -60,18 +64,26 @@ def run_benchmark(data: InteractionData, protocol: str = "random-75-25", k: int 
     if k < 1:
         raise BnplError(f"--k must be at least 1 (got {k})")
     t0 = time.perf_counter()
-    rows = []
-    jobs = [(s, m) for s in seeds for m in models]
-    bar = tqdm(jobs, disable=not progress, desc="benchmark")
-    splits = {}
-    for seed, name in bar:
-        bar.set_postfix_str(f"seed={seed} model={name}")
-        if seed not in splits:
-            splits = {seed: split_interactions(data.interactions, protocol, seed)}
-        train, test = splits[seed]
-        rows.append(run_one(name, data, train, test, protocol=protocol, k=k, seed=seed))
+    tasks = [(data, protocol, k, seed, name) for seed in seeds for name in models]
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread) as pool:
+            rows = list(tqdm(pool.map(_task, tasks), total=len(tasks), disable=not progress, desc="benchmark"))
+    else:
+        rows = [_task(t) for t in tqdm(tasks, disable=not progress, desc="benchmark")]
     return summarise(pd.DataFrame(rows), data=data, protocol=protocol, k=k, seeds=seeds,
                      wall_seconds=time.perf_counter() - t0)
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _task(task) -> dict:
+    data, protocol, k, seed, name = task
+    train, test = split_interactions(data.interactions, protocol, seed)
+    return run_one(name, data, train, test, protocol=protocol, k=k, seed=seed)
 
 
 def summarise(runs: pd.DataFrame, *, data: InteractionData, protocol: str, k: int, seeds, wall_seconds: float) -> dict:

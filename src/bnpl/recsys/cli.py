@@ -19,7 +19,8 @@ def register(subparsers) -> None:
     b.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
     b.add_argument("--out", type=Path, help="results JSON (mean/std per model, best by validation NDCG)")
     b.add_argument("--threads", type=int, default=1,
-                   help="torch CPU threads (1 is fastest for these small models on a shared machine)")
+                   help="torch CPU threads per process (1 is fastest for these small models)")
+    b.add_argument("--jobs", type=int, default=2, help="worker processes running (seed, model) pairs in parallel")
     b.set_defaults(func=benchmark_command)
 
 
@@ -32,9 +33,10 @@ def benchmark_command(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(max(1, args.threads))
     data = load_interactions(args.data)
-    results = run_benchmark(data, protocol=args.protocol, k=args.k, seeds=args.seeds, models=args.models)
+    results = run_benchmark(data, protocol=args.protocol, k=args.k, seeds=args.seeds, models=args.models,
+                            jobs=args.jobs)
     results["command"] = f"bnpl recsys benchmark --data {args.data} --protocol {args.protocol} --k {args.k} " \
-                         f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(args.models)}"
+                         f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(args.models)} --jobs {args.jobs}"
     print(f"{data.name}: {data.summary()} | protocol {args.protocol} | k={args.k} | seeds {args.seeds}")
     print(results_table(results).to_string())
     print(f"best by validation NDCG@{args.k}: {results['best']['model']}  "

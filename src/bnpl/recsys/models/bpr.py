@@ -6,7 +6,7 @@ import torch
 from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.pairwise import train_pairwise
 
-DEFAULTS = {"dim": 64, "epochs": 30, "lr": 1e-2, "l2": 1e-2, "batch_size": 8192, "loss": "bpr", "negatives": "uniform",
+DEFAULTS = {"dim": 64, "epochs": 60, "lr": 2e-2, "l2": 1e-2, "batch_size": 16384, "loss": "bpr", "negatives": "uniform",
             "n_negatives": 1}
 
 

@@ -16,7 +16,7 @@ from torch_geometric.nn.models import LightGCN as PygLightGCN
 from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.pairwise import train_pairwise
 
-DEFAULTS = {"dim": 64, "layers": 2, "epochs": 30, "lr": 1e-2, "l2": 1e-4, "batch_size": 8192, "loss": "bpr",
+DEFAULTS = {"dim": 64, "layers": 2, "epochs": 40, "lr": 2e-2, "l2": 1e-4, "batch_size": 16384, "loss": "bpr",
             "negatives": "uniform", "n_negatives": 1}
 
 
@@ -39,7 +39,7 @@ def bipartite(train: sp.csr_matrix) -> sp.csr_matrix:
 
 class LightGCN(Recommender):
     name = "lightgcn"
-    grid = [{"layers": 2, "l2": 1e-4}, {"layers": 3, "l2": 1e-4}, {"layers": 2, "l2": 1e-3}]
+    grid = [{"layers": 1}, {"layers": 2}, {"layers": 3}]
 
     def _fit(self, train_df, side) -> None:
         p = DEFAULTS | self.params
