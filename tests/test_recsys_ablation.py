@@ -41,8 +41,8 @@ def test_paired_bootstrap_covers_the_mean_and_excludes_zero_for_a_clear_shift():
 
 
 def test_tiny_ablation_runs_and_full_model_delta_is_zero():
-    from tests.test_recsys_models import N_ITEMS, N_USERS, planted_tastes
     from bnpl.data.normalised import InteractionData
+    from tests.test_recsys_models import N_ITEMS, N_USERS, planted_tastes
 
     data = InteractionData("tiny", planted_tastes(), N_USERS, N_ITEMS)
     grid = {"protocol": "random-75-25", "k": 5,
