@@ -206,7 +206,8 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     log_params(merged, run_id=run_id)
     result = RunResult(stem, run_id, out_dir, executed, None, "RUNNING", merged)
     t0 = time.perf_counter()
-    env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": uri}
+    # Progress bars are for terminals and JupyterLab; in a rendered report they are noise.
+    env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": uri, "TQDM_DISABLE": "1"}
     try:
         with _env(env):
             papermill.execute_notebook(str(nb_path), str(executed), parameters=overrides, kernel_name=KERNEL_NAME, language="python",
