@@ -92,7 +92,8 @@ def _burst_times(t0: np.ndarray, cfg: WorldConfig, scale: float, rng: np.random.
     return day_times(day, rng)
 
 
-def _window_times(start: np.ndarray, length: float, cfg: WorldConfig, rng: np.random.Generator) -> np.ndarray:
+def _window_times(start: np.ndarray, length: float | np.ndarray, cfg: WorldConfig,
+                  rng: np.random.Generator) -> np.ndarray:
     """Times on days drawn uniformly in [start, start + length), with the usual daily curve."""
     day = np.floor(np.clip(start + rng.random(len(start)) * length, 0, cfg.days - 1))
     return day_times(day, rng)
@@ -252,8 +253,8 @@ def _collusion(cfg, pop, cat, merchant_size, n, members, out: Planted, rng) -> N
     g_dev = pop.devices.add(device_type=np.zeros(2 * n_g, np.int8), os=rng.integers(0, 2, size=2 * n_g))
     who = spread(n, len(members), rng)
     customer, g = members[who], group[who]
-    start = rng.uniform(0, cfg.days / 2, size=n_g)
-    time = _window_times(start[g], cfg.days / 2, cfg, rng)
+    start = rng.uniform(0, cfg.days / 2, size=n_g)  # a scheme starts, then runs until the world ends
+    time = _window_times(start[g], cfg.days - start[g], cfg, rng)
     channel, device = choose_channel_device(pop, customer, time, rng)
     device = np.where(rng.random(n) < 0.5, g_dev[2 * g + rng.integers(0, 2, size=n)], device)
     product = weighted_in_groups(cat.merchant, np.ones(len(cat.merchant)), len(merchant_size), merchants[g], rng)
