@@ -1,0 +1,33 @@
+"""Parameters of notebooks/02_fraud_gnn.ipynb."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from bnpl.params import NotebookParams
+
+
+class FraudParams(NotebookParams):
+    dataset: Literal["synthetic", "s-ffsd", "amlsim"] = "synthetic"
+    data_dir: str = "data/synthetic/default"
+    split: Literal["random", "temporal"] = "random"
+    models: list[str] = Field(default_factory=lambda: ["lgbm_tabular", "lgbm_graph", "sage", "ego_neigh", "dir_sage"])
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    epochs: int = Field(60, ge=1)
+    hidden: int = Field(64, ge=4)
+    n_transactions: int = Field(20000, ge=200)   # size of the world generated when data_dir is missing
+    explain: bool = True
+    inductive_batches: int = Field(5, ge=0)
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, v: list[str]) -> list[str]:
+        from bnpl.fraud.benchmark import MODELS
+
+        bad = [m for m in v if m not in MODELS]
+        if bad:
+            raise ValueError(f"unknown model(s) {bad}; expected some of {list(MODELS)}")
+        if not v:
+            raise ValueError("at least one model")
+        return v
