@@ -8,16 +8,14 @@ from sklearn.metrics import average_precision_score
 
 
 def fit_lgbm(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
-             n_estimators: int = 1000, learning_rate: float = 0.05, num_leaves: int = 63,
-             early_stopping: int = 50) -> lgb.LGBMClassifier:
+             n_estimators: int = 500, learning_rate: float = 0.08, num_leaves: int = 31,
+             early_stopping: int = 30) -> lgb.LGBMClassifier:
     """Gradient boosting with early stopping on validation average precision."""
-    pos = max(1, int(y[train].sum()))
     model = lgb.LGBMClassifier(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
                                subsample=0.8, subsample_freq=1, colsample_bytree=0.8, min_child_samples=20,
                                scale_pos_weight=1.0, random_state=seed, n_jobs=2, verbose=-1, metric="average_precision")
-    model.fit(x.iloc[train], y[train], eval_set=[(x.iloc[val], y[val])], eval_metric="average_precision",
+    model.fit(x.iloc[train], y[train], eval_X=(x.iloc[val],), eval_y=(y[val],), eval_metric="average_precision",
               callbacks=[lgb.early_stopping(early_stopping, first_metric_only=True, verbose=False)])
-    _ = pos
     return model
 
 
@@ -29,7 +27,7 @@ def lgbm_scores(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarr
 
 
 def out_of_fold_scores(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
-                       folds: int = 5, **kw) -> np.ndarray:
+                       folds: int = 3, **kw) -> np.ndarray:
     """Scores where every training row is predicted by a model that did not see it (K-fold);
     other rows get the mean of the fold models."""
     rng = np.random.default_rng(seed)
@@ -44,7 +42,7 @@ def out_of_fold_scores(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: n
 
 
 def stacked_lgbm_scores(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
-                        neighbour_features, folds: int = 5, **kw) -> np.ndarray:
+                        neighbour_features, folds: int = 3, **kw) -> np.ndarray:
     """Two-stage collective classification: out-of-fold stage-1 scores, then LightGBM on ``x`` plus
     ``neighbour_features(stage1_scores)`` (neighbours' scores aggregated over the graph)."""
     s1 = out_of_fold_scores(x, y, train, val, seed, folds, **kw)

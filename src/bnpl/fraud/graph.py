@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,9 +126,11 @@ class HomGraph:
         else:
             rows, cols = torch.cat([ei[1], ei[0]]), torch.cat([ei[0], ei[1]])
         n = self.x.shape[0]
-        a = torch.sparse_coo_tensor(torch.stack([rows, cols]), torch.ones(rows.numel()), (n, n)).coalesce()
-        a = torch.sparse_coo_tensor(a.indices(), torch.ones(a.indices().shape[1]), (n, n))
-        return a.to_sparse_csr()
+        with warnings.catch_warnings():   # torch's "sparse CSR is beta" notices
+            warnings.simplefilter("ignore", UserWarning)
+            a = torch.sparse_coo_tensor(torch.stack([rows, cols]), torch.ones(rows.numel()), (n, n)).coalesce()
+            a = torch.sparse_coo_tensor(a.indices(), torch.ones(a.indices().shape[1]), (n, n))
+            return a.to_sparse_csr()
 
 
 def build_homogeneous_graph(data: FraudData) -> HomGraph:

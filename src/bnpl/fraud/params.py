@@ -12,13 +12,13 @@ class FraudParams(NotebookParams):
     dataset: Literal["synthetic", "s-ffsd", "amlsim"] = "synthetic"
     data_dir: str = "data/synthetic/default"
     split: Literal["random", "temporal"] = "random"
-    models: list[str] = Field(default_factory=lambda: ["lgbm_tabular", "lgbm_graph", "sage", "ego_neigh", "dir_sage"])
+    models: list[str] = Field(default_factory=lambda: ["lgbm_tabular", "lgbm_graph", "sage"])
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-    epochs: int = Field(60, ge=1)
-    hidden: int = Field(64, ge=4)
+    epochs: int = Field(30, ge=1)
+    hidden: int = Field(32, ge=4)
     n_transactions: int = Field(20000, ge=200)   # size of the world generated when data_dir is missing
     explain: bool = True
-    inductive_batches: int = Field(5, ge=0)
+    inductive_batches: int = Field(3, ge=0)
 
     @field_validator("models")
     @classmethod
