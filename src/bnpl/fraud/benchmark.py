@@ -27,7 +27,7 @@ from bnpl.fraud.train import TrainConfig, train_gnn
 
 BOOSTERS = ("lgbm_tabular", "lgbm_graph", "lgbm_stacked")
 MODELS = BOOSTERS + MODEL_NAMES + ("hybrid",)
-FAST_MODELS = ("lgbm_tabular", "lgbm_graph", "lgbm_stacked", "sage", "ego_neigh", "dir_sage", "hybrid")
+FAST_MODELS = ("lgbm_tabular", "lgbm_graph", "sage", "dir_sage", "hybrid")
 # Protocols: S-FFSD 70/30 as published (validation carved from the 70), AMLSim 60/40 of accounts.
 TEST_SIZE = {"s-ffsd": 0.3, "amlsim": 0.4}
 

@@ -217,6 +217,12 @@ def _pass_through_block(name: str, df: pd.DataFrame, n: int) -> dict[str, np.nda
     off = (e["amt"].to_numpy() != e["src"].map(mode).to_numpy()).astype(float)   # not the sender's usual amount
     f[f"{name}_out_offmode"] = np.bincount(e["src"], weights=off, minlength=n)
     f[f"{name}_in_offmode"] = np.bincount(e["dst"], weights=off, minlength=n)
+    pairs = e.groupby(["src", "dst"]).agg(k=("amt", "size"), namt=("amt", "nunique")).reset_index()
+    rep = pairs[pairs["k"] > 1]                         # counterparties paid more than once
+    f[f"{name}_out_repeat_pairs"] = np.bincount(rep["src"], minlength=n).astype(float)
+    f[f"{name}_in_repeat_pairs"] = np.bincount(rep["dst"], minlength=n).astype(float)
+    f[f"{name}_out_repeat_max"] = pairs.groupby("src")["k"].max().reindex(range(n), fill_value=0).to_numpy(float)
+    f[f"{name}_in_repeat_max"] = pairs.groupby("dst")["k"].max().reindex(range(n), fill_value=0).to_numpy(float)
     burst = e.groupby(["src", "dst", "time"]).size().rename("m").reset_index()
     for side in ("src", "dst"):
         g = burst.groupby(side)["m"]
