@@ -18,7 +18,7 @@ import torch
 
 from bnpl.data.normalised import FraudData
 from bnpl.errors import BnplError
-from bnpl.fraud.boosting import lgbm_scores, stacked_lgbm_scores
+from bnpl.fraud.boosting import fit_lgbm, lgbm_scores, stacked_lgbm_scores
 from bnpl.fraud.features import graph_features, score_aggregates, tabular_features
 from bnpl.fraud.graph import build_homogeneous_graph, label_vector, scale_features
 from bnpl.fraud.metrics import fraud_metrics
@@ -68,7 +68,7 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
     t0 = time.time()
     feats = graph_features(data, tr, causal=causal, seed=seed)
     feat_time = time.time() - t0
-    out: dict = {"_split": split, "_y": y}
+    out: dict = {"_split": split, "_y": y, "_features": feats}
     need_graph = any(m in MODEL_NAMES or m == "hybrid" for m in cfg.models)
     g = build_homogeneous_graph(data) if need_graph else None
     extra = scale_features(feats.to_numpy(np.float64)) if cfg.gnn_features else None
@@ -79,7 +79,8 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
         if name == "lgbm_tabular":
             s = lgbm_scores(tabular_features(data), y, tr, va, seed)
         elif name == "lgbm_graph":
-            s = lgbm_scores(feats, y, tr, va, seed)
+            out["_lgbm_graph_model"] = fit_lgbm(feats, y, tr, va, seed)
+            s = out["_lgbm_graph_model"].predict_proba(feats)[:, 1]
         elif name == "lgbm_stacked":
             s = stacked_lgbm_scores(feats, y, tr, va, seed, lambda sc: score_aggregates(data, sc))
         elif name in MODEL_NAMES:
