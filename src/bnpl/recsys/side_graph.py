@@ -36,12 +36,14 @@ def attribute_matrix(features: pd.DataFrame | None, n_rows: int, max_levels: int
 def item_item_matrix(relations: pd.DataFrame | None, n_items: int, until: float | None = None) -> sp.csr_matrix:
     """Symmetric 0/1 item-item matrix from ``item_relations``. If the relations carry a ``time``
     column, only those known by ``until`` (the end of training) are kept, so test-period
-    co-purchases cannot leak into training."""
+    co-purchases cannot leak into training; rows with a missing time are static facts (e.g. same
+    brand) and always kept."""
     if relations is None or len(relations) == 0:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
     rel = relations
     if until is not None and "time" in rel.columns:
-        rel = rel[rel["time"] <= until]
+        t = pd.to_numeric(rel["time"], errors="coerce").to_numpy(dtype=np.float64)
+        rel = rel[np.isnan(t) | (t <= until)]
     s, d = rel["src_item"].to_numpy(), rel["dst_item"].to_numpy()
     keep = (s >= 0) & (s < n_items) & (d >= 0) & (d < n_items) & (s != d)
     m = sp.csr_matrix((np.ones(keep.sum(), np.float32), (s[keep], d[keep])), shape=(n_items, n_items))

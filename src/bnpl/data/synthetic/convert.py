@@ -91,8 +91,10 @@ def world_to_interactions(world: World) -> InteractionData:
     """Customer-product interactions: views (weight 1), add-to-cart (2) and ordered items (4).
 
     Item features are integer codes (category, brand, price band, merchant, colour, style) plus
-    the price; item relations link products bought together ("complement") and products of the
-    same brand ("same_brand", a chain through each brand's products).
+    the price; item relations link products bought together ("complement", with ``time`` = the
+    first order that had both, so a model can keep only pairs known by the end of its training
+    period) and products of the same brand ("same_brand", a chain through each brand's products;
+    static catalogue facts, ``time`` NaN).
     """
     t = world.tables
     ev, oi, tx, pr, cu = t["events"], t["order_items"], t["transactions"], t["products"], t["customers"]
@@ -116,20 +118,23 @@ def world_to_interactions(world: World) -> InteractionData:
                                   "income_band": cu["income_band"].to_numpy()})
     return InteractionData(name="synthetic", interactions=interactions, n_users=len(cu), n_items=len(pr),
                            user_features=user_features, item_features=item_features,
-                           item_relations=_item_relations(oi, pr),
+                           item_relations=_item_relations(oi, pr, tx),
                            meta={"source": "synthetic", "weights": EVENT_WEIGHTS,
                                  "categories": list(CATEGORIES), "config": world.config.model_dump()})
 
 
-def _item_relations(order_items: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
-    """Distinct co-purchase pairs within one order, and a chain through each brand's products."""
+def _item_relations(order_items: pd.DataFrame, products: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFrame:
+    """Distinct co-purchase pairs within one order (``time``: the first order with both), and a
+    chain through each brand's products (``time`` NaN: known from the catalogue, not from orders)."""
     first = order_items.drop_duplicates("transaction_id")[["transaction_id", "product_id"]]
     rest = order_items[order_items.duplicated("transaction_id")][["transaction_id", "product_id"]]
     pairs = rest.merge(first, on="transaction_id", suffixes=("", "_first"))
-    comp = pd.DataFrame({"src_item": pairs["product_id_first"].to_numpy(), "dst_item": pairs["product_id"].to_numpy()})
-    comp = comp[comp["src_item"] != comp["dst_item"]].drop_duplicates()
+    comp = pd.DataFrame({"src_item": pairs["product_id_first"].to_numpy(), "dst_item": pairs["product_id"].to_numpy(),
+                         "time": transactions["time"].to_numpy()[pairs["transaction_id"].to_numpy()].astype(np.float64)})
+    comp = comp[comp["src_item"] != comp["dst_item"]]
+    comp = comp.groupby(["src_item", "dst_item"], as_index=False, sort=True)["time"].min()
     by_brand = products.sort_values(["brand_id", "product_id"])
     same = by_brand["brand_id"].to_numpy()[1:] == by_brand["brand_id"].to_numpy()[:-1]
     ids = by_brand["product_id"].to_numpy()
-    brand = pd.DataFrame({"src_item": ids[:-1][same], "dst_item": ids[1:][same]})
+    brand = pd.DataFrame({"src_item": ids[:-1][same], "dst_item": ids[1:][same], "time": np.nan})
     return pd.concat([comp.assign(relation="complement"), brand.assign(relation="same_brand")], ignore_index=True)
