@@ -8,7 +8,6 @@ PY := $(VENV)/bin/python
 BNPL := $(VENV)/bin/bnpl
 STAMP := $(VENV)/.bnpl-setup
 PORT ?= 5000
-export MPLBACKEND ?= Agg
 
 .PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark
 

@@ -42,6 +42,8 @@ def test_runs_notebook_with_injected_parameters(tmp_path):
     assert r.out_dir.parent.name == "demo"
     html = r.html_path.read_text()
     assert "done 7 0.5 hello" in html and "tracking.log_metrics" not in html  # rendered without code
+    outputs = [o for c in nbformat.read(r.executed_path, as_version=4).cells for o in c.get("outputs", [])]
+    assert any("image/png" in o.get("data", {}) for o in outputs), "figure not shown inline (MPLBACKEND=Agg leaked?)"
     run = MlflowClient(tracking_uri()).get_run(r.run_id)
     assert run.info.status == "FINISHED"
     assert run.data.metrics["n_times_scale"] == pytest.approx(3.5)

@@ -207,7 +207,8 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     result = RunResult(stem, run_id, out_dir, executed, None, "RUNNING", merged)
     t0 = time.perf_counter()
     # Progress bars are for terminals and JupyterLab; in a rendered report they are noise.
-    env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": uri, "TQDM_DISABLE": "1"}
+    env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": uri, "TQDM_DISABLE": "1",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # figures inline, whatever the caller set
     try:
         with _env(env):
             papermill.execute_notebook(str(nb_path), str(executed), parameters=overrides, kernel_name=KERNEL_NAME, language="python",
