@@ -21,10 +21,10 @@ from bnpl.data.splits import leave_last_out_split, per_user_random_split, tempor
 from bnpl.errors import BnplError
 from bnpl.recsys.evaluate import evaluate
 from bnpl.recsys.models import MODELS, model_class
-from bnpl.recsys.tune import tune
+from bnpl.recsys.tune import carve_spec, tune
 
 PROTOCOLS = ("random-75-25", "temporal", "leave-last-out")
-DEFAULT_MODELS = ("popularity", "itemknn", "ease", "bpr", "lightgcn", "sidegnn")
+DEFAULT_MODELS = ("popularity", "itemknn", "rp3beta", "ease", "bpr", "lightgcn", "sidegnn", "rerank")
 REPORTED = ("ndcg", "recall", "precision", "map", "coverage", "popularity_bias", "cold_ndcg", "cold_recall")
 
 
@@ -64,7 +64,9 @@ def run_benchmark(data: InteractionData, protocol: str = "random-75-25", k: int 
     if k < 1:
         raise BnplError(f"--k must be at least 1 (got {k})")
     t0 = time.perf_counter()
-    tasks = [(data, protocol, k, seed, name) for seed in seeds for name in models]
+    # slowest models first, so that the worker processes finish together
+    tasks = sorted([(data, protocol, k, seed, name) for seed in seeds for name in models],
+                   key=lambda t: -model_class(t[4]).cost)
     if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread) as pool:
             rows = list(tqdm(pool.map(_task, tasks), total=len(tasks), disable=not progress, desc="benchmark"))
@@ -83,7 +85,9 @@ def _one_thread() -> None:
 def _task(task) -> dict:
     data, protocol, k, seed, name = task
     train, test = split_interactions(data.interactions, protocol, seed)
-    return run_one(name, data, train, test, protocol=protocol, k=k, seed=seed)
+    method, frac = carve_spec(protocol)
+    fixed = {"carve": method, "carve_frac": frac} if model_class(name).uses_carve else None
+    return run_one(name, data, train, test, protocol=protocol, k=k, seed=seed, fixed=fixed)
 
 
 def summarise(runs: pd.DataFrame, *, data: InteractionData, protocol: str, k: int, seeds, wall_seconds: float) -> dict:
@@ -103,7 +107,7 @@ def summarise(runs: pd.DataFrame, *, data: InteractionData, protocol: str, k: in
 def results_table(results: dict) -> pd.DataFrame:
     """Models x 'mean ± std' strings for printing."""
     rows = {}
-    for m, r in results["models"].items():
+    for m, r in sorted(results["models"].items(), key=lambda kv: -kv[1]["mean"]["val_ndcg"]):
         rows[m] = {c: f"{r['mean'][c]:.4f} ± {r['std'][c]:.4f}" for c in r["mean"] if c != "seconds"}
         rows[m]["seconds"] = f"{r['mean']['seconds']:.1f}"
     return pd.DataFrame(rows).T

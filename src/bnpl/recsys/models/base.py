@@ -24,11 +24,19 @@ class Recommender:
     name: ClassVar[str] = "base"
     #: small hyperparameter grid searched on validation (same size for every model: the tuning budget)
     grid: ClassVar[list[dict[str, Any]]] = [{}]
+    #: rough relative fitting cost (the benchmark starts expensive models first)
+    cost: ClassVar[float] = 1.0
+    #: True if ``fit`` carves its own validation part (the benchmark passes the protocol's carve as ``carve``)
+    uses_carve: ClassVar[bool] = False
 
     def __init__(self, seed: int = 0, **params: Any):
         self.seed = seed
         self.params = params
         self.train: sp.csr_matrix | None = None
+        #: (validation frame, k) set by :func:`bnpl.recsys.tune.tune` so that iterative models can stop early
+        self.validation: tuple[pd.DataFrame, int] | None = None
+        #: parameters learned during a validated fit (e.g. the best number of epochs), merged into the refit
+        self.tuned: dict[str, Any] = {}
 
     def fit(self, train_df: pd.DataFrame, n_users: int, n_items: int, side=None) -> Recommender:
         """Learn from ``train_df``; ``side`` is an optional :class:`~bnpl.data.normalised.InteractionData` for side information."""
@@ -41,6 +49,21 @@ class Recommender:
 
     def _fit(self, train_df: pd.DataFrame, side) -> None:
         raise NotImplementedError
+
+    def _validation_ndcg(self, finalise=None):
+        """A callable giving NDCG@k on ``self.validation`` (None when no validation frame was set).
+        ``finalise()`` is run first (e.g. to recompute propagated embeddings)."""
+        if self.validation is None:
+            return None
+        from bnpl.recsys.evaluate import evaluate_per_user
+
+        val_df, k = self.validation
+
+        def ndcg() -> float:
+            if finalise is not None:
+                finalise()
+            return float(evaluate_per_user(self, val_df, k)["ndcg"].mean())
+        return ndcg
 
     def score(self, user_ids: np.ndarray) -> np.ndarray:
         raise NotImplementedError

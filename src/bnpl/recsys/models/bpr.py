@@ -7,11 +7,13 @@ from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.pairwise import train_pairwise
 
 DEFAULTS = {"dim": 64, "epochs": 60, "lr": 2e-2, "l2": 1e-2, "batch_size": 16384, "loss": "bpr", "negatives": "uniform",
-            "n_negatives": 1}
+            "n_negatives": 1,
+            "eval_every": 5}
 
 
 class BPR(Recommender):
     name = "bpr"
+    cost = 8
     grid = [{"l2": 3e-3}, {"l2": 1e-2}, {"l2": 3e-2}]
 
     def _fit(self, train_df, side) -> None:
@@ -20,11 +22,12 @@ class BPR(Recommender):
         self.item_emb = torch.nn.Embedding(self.n_items, p["dim"])
         for e in (self.user_emb, self.item_emb):
             torch.nn.init.normal_(e.weight, std=0.1)
-        self.history = train_pairwise(
+        self.history, best_epochs = train_pairwise(
             lambda: (self.user_emb.weight, self.item_emb.weight),
             [self.user_emb.weight, self.item_emb.weight], self.train,
             epochs=p["epochs"], lr=p["lr"], l2=p["l2"], batch_size=p["batch_size"], loss=p["loss"], negatives=p["negatives"],
-            n_negatives=p["n_negatives"], seed=self.seed)
+            n_negatives=p["n_negatives"], seed=self.seed, validate=self._validation_ndcg(), eval_every=p["eval_every"])
+        self.tuned = {"epochs": best_epochs}
 
     @torch.no_grad()
     def score(self, user_ids):

@@ -16,8 +16,8 @@ from torch_geometric.nn.models import LightGCN as PygLightGCN
 from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.pairwise import train_pairwise
 
-DEFAULTS = {"dim": 64, "layers": 2, "epochs": 40, "lr": 2e-2, "l2": 1e-4, "batch_size": 16384, "loss": "bpr",
-            "negatives": "uniform", "n_negatives": 1}
+DEFAULTS = {"dim": 64, "layers": 2, "epochs": 40, "lr": 5e-2, "l2": 1e-4, "batch_size": 16384, "loss": "bpr",
+            "negatives": "uniform", "n_negatives": 1, "eval_every": 4}
 
 
 def normalised_adjacency(blocks: sp.spmatrix) -> torch.Tensor:
@@ -39,6 +39,7 @@ def bipartite(train: sp.csr_matrix) -> sp.csr_matrix:
 
 class LightGCN(Recommender):
     name = "lightgcn"
+    cost = 8
     grid = [{"layers": 1}, {"layers": 2}, {"layers": 3}]
 
     def _fit(self, train_df, side) -> None:
@@ -46,12 +47,18 @@ class LightGCN(Recommender):
         graph = self._graph(train_df, side)
         self.adj = normalised_adjacency(graph)
         self.model = PygLightGCN(graph.shape[0], p["dim"], p["layers"], normalize=False)
-        self.history = train_pairwise(
+        self.history, best_epochs = train_pairwise(
             self._embed, self.model.parameters(), self.train,
             epochs=p["epochs"], lr=p["lr"], l2=p["l2"], batch_size=p["batch_size"], loss=p["loss"], negatives=p["negatives"],
-            n_negatives=p["n_negatives"], seed=self.seed)
-        with torch.no_grad():
-            self.user_final, self.item_final = self._embed()
+            n_negatives=p["n_negatives"], seed=self.seed, validate=self._validation_ndcg(self._finalise),
+            eval_every=p["eval_every"])
+        self.tuned = {"epochs": best_epochs}
+        self._finalise()
+
+    @torch.no_grad()
+    def _finalise(self) -> None:
+        """Propagate once more and keep the final user and item embeddings for scoring."""
+        self.user_final, self.item_final = self._embed()
 
     def _graph(self, train_df, side) -> sp.csr_matrix:
         """The graph to propagate on (users first, then items, then any extra nodes)."""

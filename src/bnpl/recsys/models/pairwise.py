@@ -7,6 +7,11 @@ negative sampling are one ablation switch for all of them:
 * ``loss="softmax"``: sampled softmax: each positive against a pool of ``n_negatives`` items
   shared by the mini-batch (one matrix product, cheap even with hundreds of negatives);
 * ``negatives="uniform"`` or ``"popularity"`` (items drawn proportionally to training counts^0.75).
+
+Early stopping: given ``validate`` (a callable returning validation NDCG), the trainer scores
+the model every ``eval_every`` epochs, keeps the best parameters and stops after ``patience``
+evaluations without improvement. Tuning uses it to pick the number of epochs on the validation
+carve; the refit on the full training data then runs exactly that many epochs.
 """
 from __future__ import annotations
 
@@ -50,9 +55,15 @@ def train_pairwise(
     negatives: str = "uniform",
     seed: int = 0,
     progress: bool = False,
-) -> list[float]:
+    validate: Callable[[], float] | None = None,
+    eval_every: int = 5,
+    patience: int = 2,
+) -> tuple[list[float], int]:
     """Fit with Adam. ``embed()`` returns (user_emb, item_emb) for all nodes (recomputed each step,
-    so graph propagation is full-batch). ``l2`` penalises the batch's embeddings. Returns the loss per epoch."""
+    so graph propagation is full-batch). ``l2`` penalises the batch's embeddings.
+
+    Returns (loss per epoch, number of epochs whose parameters were kept: the best validated
+    epoch when ``validate`` is given, else ``epochs``)."""
     rng = np.random.default_rng(seed)
     coo = train.tocoo()
     users, items = coo.row.astype(np.int64), coo.col.astype(np.int64)
@@ -63,9 +74,12 @@ def train_pairwise(
         probs = c / c.sum()
     elif negatives != "uniform":
         raise ValueError(f"unknown negative sampling {negatives!r} (use 'uniform' or 'popularity')")
+    parameters = list(parameters)
     opt = torch.optim.Adam(parameters, lr=lr)
-    history = []
-    for _ in tqdm(range(epochs), disable=not progress, desc="epochs", leave=False):
+    history: list[float] = []
+    best = (-np.inf, epochs, None)  # (validation score, epoch, parameter snapshot)
+    stale = 0
+    for epoch in tqdm(range(1, epochs + 1), disable=not progress, desc="epochs", leave=False):
         order = rng.permutation(len(users))
         total = 0.0
         for start in range(0, len(order), batch_size):
@@ -88,4 +102,17 @@ def train_pairwise(
             opt.step()
             total += batch_loss.item() * len(idx)
         history.append(total / len(users))
-    return history
+        if validate is not None and (epoch % eval_every == 0 or epoch == epochs):
+            with torch.no_grad():
+                score = validate()
+            if score > best[0]:
+                best, stale = (score, epoch, [q.detach().clone() for q in parameters]), 0
+            else:
+                stale += 1
+                if stale >= patience:
+                    break
+    if best[2] is not None:
+        with torch.no_grad():
+            for q, saved in zip(parameters, best[2], strict=True):
+                q.copy_(saved)
+    return history, best[1]

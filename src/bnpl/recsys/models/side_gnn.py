@@ -21,6 +21,7 @@ DEFAULTS = LIGHTGCN_DEFAULTS | {"side_features": True, "item_edges": True}
 
 class SideGNN(LightGCN):
     name = "sidegnn"
+    cost = 10
     grid = LightGCN.grid
 
     def _graph(self, train_df, side) -> sp.csr_matrix:
