@@ -65,3 +65,23 @@ def test_recommend_k_larger_than_unseen_catalogue_is_clipped(split):
     assert top.shape == (1, N_ITEMS)
     n_seen = int((train["user_id"] == 0).sum())
     assert (top[0, -n_seen:] == -1).all() and (top[0, :-n_seen] >= 0).all()
+
+
+def test_ease_and_edlae_closed_forms_match_numpy(split):
+    train, _ = split
+    from bnpl.recsys.matrix import interaction_matrix
+
+    x = interaction_matrix(train, N_USERS, N_ITEMS).toarray().astype(np.float64)
+    g = x.T @ x
+    for l2, p in [(10.0, 0.0), (10.0, 0.3)]:
+        lam = l2 + p / (1 - p) * np.diag(g)
+        inv = np.linalg.inv(g + np.diag(lam))
+        expected = -inv / np.diag(inv)
+        np.fill_diagonal(expected, 0.0)
+        got = model_class("ease")(l2=l2, dropout=p).fit(train, N_USERS, N_ITEMS).b
+        np.testing.assert_allclose(got, expected, atol=2e-4)
+
+
+def test_every_model_has_the_same_tuning_budget_rule():
+    """Baselines and graph models alike search at most three configurations on validation."""
+    assert all(1 <= len(cls.grid) <= 3 for cls in MODELS.values())

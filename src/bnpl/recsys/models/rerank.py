@@ -1,6 +1,6 @@
 """Two-stage recommender: EASE proposes candidates, a LightGBM LambdaRank model re-ranks them.
 
-Stage 1: EASE (its ``l2`` chosen among ``l2_grid`` on the ranker's own validation carve) gives
+Stage 1: EASE (its configuration chosen among ``EASE.grid`` on the ranker's own validation carve) gives
 each user's top ``candidates`` unseen items. Stage 2: a ``lightgbm.LGBMRanker`` (lambdarank)
 orders them using the EASE, RP3beta and ItemKNN scores and ranks, item popularity, user
 activity and time-aware features (:mod:`bnpl.recsys.rerank_features`).
@@ -26,7 +26,7 @@ from bnpl.recsys.models.itemknn import cosine_item_similarity
 from bnpl.recsys.models.rp3beta import rp3beta_similarity
 from bnpl.recsys.rerank_features import score_features, time_features, time_profiles
 
-DEFAULTS = {"candidates": 100, "carve": "per_user", "carve_frac": 0.25, "l2_grid": (50.0, 250.0, 1000.0),
+DEFAULTS = {"candidates": 100, "carve": "per_user", "carve_frac": 0.25,
             "n_estimators": 100, "learning_rate": 0.05, "num_leaves": 7, "min_child_samples": 200, "time_features": True}
 
 
@@ -41,7 +41,7 @@ class TwoStage(Recommender):
 
         p = self.p = DEFAULTS | self.params
         fit_df, val_df = carve_validation(train_df, p["carve"], frac=p["carve_frac"], seed=self.seed)
-        self.l2 = self._choose_l2(fit_df, val_df)
+        self.ease_params = self._choose_ease(fit_df, val_df)
         stage = self._stage(fit_df)
         val = interaction_matrix(val_df, self.n_users, self.n_items)
         users = np.flatnonzero((np.diff(val.indptr) > 0) & (np.diff(stage["x"].indptr) > 0))
@@ -56,21 +56,20 @@ class TwoStage(Recommender):
         self.ranker.fit(feats[keep], label[keep].astype(int), group=groups[groups > 0])
         self.stage = self._stage(train_df)
 
-    def _choose_l2(self, fit_df, val_df) -> float:
-        """EASE's ``l2`` with the best NDCG@10 on the carve."""
+    def _choose_ease(self, fit_df, val_df) -> dict:
+        """The EASE configuration (of ``EASE.grid``) with the best NDCG@10 on the carve."""
         val = interaction_matrix(val_df, self.n_users, self.n_items)
         users = np.flatnonzero(np.diff(val.indptr) > 0)
-        best = (-1.0, self.p["l2_grid"][0])
-        for l2 in self.p["l2_grid"]:
-            ease = EASE(l2=l2).fit(fit_df, self.n_users, self.n_items)
-            ndcg = per_user_metrics(ease.recommend(users, 10), val[users], 10)["ndcg"].mean()
-            best = max(best, (ndcg, l2))
-        return best[1]
+        scored = []
+        for params in EASE.grid:
+            ease = EASE(**params).fit(fit_df, self.n_users, self.n_items)
+            scored.append((per_user_metrics(ease.recommend(users, 10), val[users], 10)["ndcg"].mean(), params))
+        return max(scored, key=lambda t: t[0])[1]
 
     def _stage(self, df: pd.DataFrame) -> dict:
         """First-stage models and summaries fitted on ``df``."""
         x = interaction_matrix(df, self.n_users, self.n_items)
-        ease = EASE(l2=self.l2).fit(df, self.n_users, self.n_items)
+        ease = EASE(**self.ease_params).fit(df, self.n_users, self.n_items)
         count = np.asarray(x.sum(0)).ravel().astype(np.float32)
         activity = np.diff(x.indptr).astype(np.float32)
         prof = time_profiles(df, self.n_users, self.n_items) if self.p["time_features"] else None
