@@ -182,6 +182,34 @@ def _flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.
         f[f"{name}_{d}_nb_fraud_rate"] = fr1 / np.maximum(kn1, 1)
         f[f"{name}_{d}2_nb_fraud"] = fr2
         f[f"{name}_{d}2_nb_fraud_rate"] = fr2 / np.maximum(kn2, 1)
+    f.update(_community_label_block(name, a, fraud, known))
+    return f
+
+
+def _community_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
+                           steps: int = 4, alpha: float = 0.5) -> dict[str, np.ndarray]:
+    """Direction-free closeness to known fraud (fraud rings / communities): known-fraud counterparts
+    among reciprocal partners, triangles closed through a known-fraud node, and label propagation
+    (discounted random walks of 1..``steps`` hops from known fraud and from all known nodes). The caller
+    passes labels without the node's own fold (:func:`out_of_fold_label_features`), so walks that
+    return to the start carry no own label."""
+    u = ((a + a.T) > 0).astype(np.float64).tocsr()
+    recip = a.multiply(a.T).tocsr()
+    f = {f"{name}_recip_nb_fraud": recip @ fraud, f"{name}_recip_nb_known": recip @ known}
+    f[f"{name}_fraud_triangles"] = np.asarray((u @ sp.diags(fraud) @ u).multiply(u).sum(1)).ravel() / 2.0
+    f[f"{name}_und_nb_fraud"], f[f"{name}_und_nb_known"] = u @ fraud, u @ known
+    f[f"{name}_und_nb_rate"] = f[f"{name}_und_nb_fraud"] / np.maximum(f[f"{name}_und_nb_known"], 1)
+    reach2 = ((u @ u + u) > 0).astype(np.float64)
+    f[f"{name}_reach2_fraud"], f[f"{name}_reach2_known"] = reach2 @ fraud, reach2 @ known
+    f[f"{name}_reach2_rate"] = f[f"{name}_reach2_fraud"] / np.maximum(f[f"{name}_reach2_known"], 1)
+    p = sp.diags(1.0 / np.maximum(np.asarray(u.sum(1)).ravel(), 1)) @ u
+    for tag, seed_vec in (("fraud", fraud), ("known", known)):
+        x, walk = seed_vec.astype(np.float64), np.zeros(len(seed_vec))
+        for k in range(1, steps + 1):
+            x = p @ x
+            walk += alpha ** k * x
+        f[f"{name}_lp_{tag}"] = walk
+    f[f"{name}_lp_rate"] = f[f"{name}_lp_fraud"] / np.maximum(f[f"{name}_lp_known"], 1e-9)
     return f
 
 
