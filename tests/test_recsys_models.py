@@ -85,3 +85,53 @@ def test_ease_and_edlae_closed_forms_match_numpy(split):
 def test_every_model_has_the_same_tuning_budget_rule():
     """Baselines and graph models alike search at most three configurations on validation."""
     assert all(1 <= len(cls.grid) <= 3 for cls in MODELS.values())
+
+
+def test_early_stopping_keeps_the_best_validated_epoch_and_restores_its_parameters(split):
+    import torch
+
+    from bnpl.recsys.matrix import interaction_matrix
+    from bnpl.recsys.models.pairwise import train_pairwise
+
+    train, _ = split
+    x = interaction_matrix(train, N_USERS, N_ITEMS)
+    u, i = torch.nn.Parameter(torch.randn(N_USERS, 4)), torch.nn.Parameter(torch.randn(N_ITEMS, 4))
+    scores, snapshots = iter([0.1, 0.3, 0.2, 0.25, 0.9]), []
+
+    def validate():
+        snapshots.append(u.detach().clone())
+        return next(scores)
+
+    history, best = train_pairwise(lambda: (u, i), [u, i], x, epochs=50, lr=0.05, l2=0.0, batch_size=64,
+                                   validate=validate, eval_every=2, patience=2)
+    assert best == 4 and len(history) == 8  # evaluations at epochs 2, 4, 6, 8: two without improvement after 4
+    assert torch.equal(u.detach(), snapshots[1])
+
+
+def test_tuning_reports_early_stopped_epochs_scaled_to_the_refit(split):
+    from bnpl.recsys.tune import tune
+
+    train, _ = split
+    params, table = tune(model_class("bpr"), train, N_USERS, N_ITEMS, k=5, seed=0,
+                         fixed={"epochs": 10, "eval_every": 2, "dim": 8})
+    assert len(table) == len(model_class("bpr").grid)
+    assert 1 <= params["epochs"] <= round(10 * 4 / 3) + 1  # best epoch on the carve x (train size / carve fit size)
+
+
+def test_lightgcn_propagation_equals_pyg_get_embedding(split):
+    import torch
+
+    from bnpl.recsys.matrix import interaction_matrix
+    from bnpl.recsys.models.lightgcn import PygLightGCN, bipartite, normalised_adjacency, propagate
+
+    train, _ = split
+    adj = normalised_adjacency(bipartite(interaction_matrix(train, N_USERS, N_ITEMS)))
+    model = PygLightGCN(adj.shape[0], 8, 3, normalize=False)
+    ours = propagate(model, adj)
+    torch.testing.assert_close(ours, model.get_embedding(adj), atol=1e-5, rtol=1e-4)
+    # gradients too: backward through the symmetric product equals torch's own
+    ours.pow(2).sum().backward()
+    g_ours = model.embedding.weight.grad.clone()
+    model.embedding.weight.grad = None
+    model.get_embedding(adj).pow(2).sum().backward()
+    torch.testing.assert_close(g_ours, model.embedding.weight.grad, atol=1e-4, rtol=1e-4)

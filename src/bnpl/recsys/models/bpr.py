@@ -14,7 +14,7 @@ DEFAULTS = {"dim": 64, "epochs": 60, "lr": 2e-2, "l2": 1e-2, "batch_size": 16384
 class BPR(Recommender):
     name = "bpr"
     cost = 8
-    grid = [{"l2": 3e-3}, {"l2": 1e-2}, {"l2": 3e-2}]
+    grid = [{"l2": 3e-3}, {"l2": 1e-2}]  # two configurations: costly models get the smaller share of the <=3 budget
 
     def _fit(self, train_df, side) -> None:
         p = DEFAULTS | self.params

@@ -79,8 +79,16 @@ class TwoStage(Recommender):
                 "activity": activity / max(activity[activity > 0].mean() if (activity > 0).any() else 1.0, 1e-9),
                 "prof": prof}
 
-    def _pairs(self, stage: dict, users: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-        """Candidate (row, item) pairs of ``users`` (row = position in ``users``) and their features."""
+    def _pairs(self, stage: dict, users: np.ndarray, chunk: int = 1024) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """Candidate (row, item) pairs of ``users`` (row = position in ``users``) and their features,
+        computed ``chunk`` users at a time (dense score rows stay small on large catalogues)."""
+        parts = [self._pairs_chunk(stage, users[s:s + chunk]) for s in range(0, len(users), chunk)]
+        feats = pd.concat([p[0] for p in parts], ignore_index=True) if parts else pd.DataFrame()
+        rows = np.concatenate([p[1] + s for p, s in zip(parts, range(0, len(users), chunk), strict=True)]) if parts else np.zeros(0, np.int64)
+        items = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
+        return feats, rows, items
+
+    def _pairs_chunk(self, stage: dict, users: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         x = stage["x"][users]
         ease = np.asarray(x @ stage["ease"], dtype=np.float32)
         masked = ease.copy()
