@@ -19,23 +19,29 @@ def feature_contributions(model, x: pd.DataFrame, node: int, top: int = 10) -> p
 
 
 def neighbourhood(data: FraudData, node: int, hops: int = 2, max_nodes: int = 60) -> nx.Graph:
-    """Undirected typed neighbourhood of a target node: nodes are (type, id), edges carry the relation."""
-    g = nx.MultiGraph()
-    for (s, r, d), df in data.relations.items():
-        g.add_edges_from(((s, a), (d, b), {"relation": r}) for a, b in zip(df["src"].to_numpy(), df["dst"].to_numpy()))
+    """Undirected typed neighbourhood of a target node: nodes are (type, id), edges carry the relation.
+    Grown hop by hop from the node over the edges touching the frontier only (no graph of the whole
+    dataset), at most ``max_nodes`` nodes in first-come order."""
     start = (data.target, node)
-    if start not in g:
-        g.add_node(start)
-    seen, frontier = {start}, [start]
+    g = nx.Graph()
+    g.add_node(start)
+    frontier = {data.target: np.array([node])}
     for _ in range(hops):
-        nxt = []
-        for u in frontier:
-            for v in g.neighbors(u):
-                if v not in seen and len(seen) < max_nodes:
-                    seen.add(v)
-                    nxt.append(v)
-        frontier = nxt
-    return nx.Graph(g.subgraph(seen))
+        found: dict[str, list] = {}
+        for (s, r, d), df in data.relations.items():
+            for near, far, nc, fc in ((s, d, "src", "dst"), (d, s, "dst", "src")):
+                if near not in frontier:
+                    continue
+                hit = df[df[nc].isin(frontier[near])]
+                for a, b in zip(hit[nc].to_numpy(), hit[fc].to_numpy(), strict=True):
+                    u, v = (near, int(a)), (far, int(b))
+                    if v not in g and g.number_of_nodes() >= max_nodes:
+                        continue
+                    if v not in g:
+                        found.setdefault(far, []).append(int(b))
+                    g.add_edge(u, v, relation=r)
+        frontier = {t: np.unique(ids) for t, ids in found.items()}
+    return g
 
 
 def draw_explanation(data: FraudData, node: int, scores: np.ndarray, contributions: pd.Series,

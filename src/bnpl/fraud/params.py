@@ -14,9 +14,10 @@ class FraudParams(NotebookParams):
     split: Literal["random", "temporal"] = "random"
     models: list[str] = Field(default_factory=lambda: ["lgbm_tabular", "lgbm_graph", "sage"])
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-    epochs: int = Field(30, ge=1)
+    epochs: int = Field(20, ge=1)
     hidden: int = Field(32, ge=4)
-    n_transactions: int = Field(20000, ge=200)   # size of the world generated when data_dir is missing
+    n_transactions: int = Field(20000, ge=1000)   # size of the world generated when data_dir is missing
+    recent_targets: int | None = Field(30000, ge=100)   # keep the latest N target nodes (None = all)
     explain: bool = True
     inductive_batches: int = Field(3, ge=0)
 
