@@ -18,6 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData, feature_columns
+from bnpl.fraud.edge_scores import edge_score_features
 from bnpl.fraud.graph import build_homogeneous_graph, label_vector
 
 
@@ -84,6 +85,45 @@ def _entity_block(name: str, ent: np.ndarray, own: pd.DataFrame, time: np.ndarra
             prev_mean = np.where(rank > 0, (cs - v) / np.maximum(rank, 1), np.nan)
             f[f"{name}_{c}_prev_mean"] = prev_mean[inv]
             f[f"{name}_{c}_vs_prev"] = (v - prev_mean)[inv]
+    return f
+
+
+def sequence_features(name: str, key: np.ndarray, time: np.ndarray, value: np.ndarray | None = None,
+                      spans: tuple[int, ...] = (3, 10)) -> dict[str, np.ndarray]:
+    """Past-only velocity of a key's event sequence (an entity, or a pair of entities): events before
+    this one, time since the previous one, time spanned by the last ``k`` events (burst speed) and,
+    given ``value`` (e.g. log amount), its deviation from the mean of the previous ``k`` values."""
+    order = np.lexsort((np.arange(len(key)), time, key))
+    k_s, t_s = key[order], time[order]
+    n = len(k_s)
+    first = np.r_[True, k_s[1:] != k_s[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    rank = np.arange(n) - start
+    f = {f"{name}_prior_count": rank.astype(float),
+         f"{name}_gap_prev": np.where(first, np.nan, np.r_[np.nan, np.diff(t_s)])}
+    cs = np.r_[0.0, np.cumsum(value[order])] if value is not None else None
+    for k in spans:
+        back = np.arange(n) - k
+        ok = back >= start
+        f[f"{name}_span{k}"] = np.where(ok, t_s - t_s[np.maximum(back, 0)], np.nan)
+        if cs is not None:
+            lo = np.maximum(back, start)
+            cnt = np.arange(n) - lo
+            mean = np.where(cnt > 0, (cs[np.arange(n)] - cs[lo]) / np.maximum(cnt, 1), np.nan)
+            f[f"{name}_dev{k}"] = value[order] - mean
+    inv = np.empty_like(order)
+    inv[order] = np.arange(n)
+    return {c: v[inv] for c, v in f.items()}
+
+
+def _pair_sequences(links: list[tuple[str, str, np.ndarray]], time: np.ndarray) -> dict[str, np.ndarray]:
+    """Velocity of every pair of linked entities (e.g. the same payer at the same merchant)."""
+    f = {}
+    for i, (na, _, a) in enumerate(links):
+        for nb, _, b in links[i + 1:]:
+            key = a.astype(np.int64) * (int(b.max()) + 1) + b
+            seq = sequence_features(f"{na}_{nb}", key, time, spans=(3,))
+            f.update({c: v for c, v in seq.items() if not c.endswith("_dev3")})
     return f
 
 
@@ -199,7 +239,9 @@ def _community_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known
     f[f"{name}_fraud_triangles"] = np.asarray((u @ sp.diags(fraud) @ u).multiply(u).sum(1)).ravel() / 2.0
     f[f"{name}_und_nb_fraud"], f[f"{name}_und_nb_known"] = u @ fraud, u @ known
     f[f"{name}_und_nb_rate"] = f[f"{name}_und_nb_fraud"] / np.maximum(f[f"{name}_und_nb_known"], 1)
-    reach2 = ((u @ u + u) > 0).astype(np.float64)
+    reach2 = ((u @ u + u) > 0).astype(np.float64).tolil()
+    reach2.setdiag(0)                                                # not the node itself
+    reach2 = reach2.tocsr()
     f[f"{name}_reach2_fraud"], f[f"{name}_reach2_known"] = reach2 @ fraud, reach2 @ known
     f[f"{name}_reach2_rate"] = f[f"{name}_reach2_fraud"] / np.maximum(f[f"{name}_reach2_known"], 1)
     p = sp.diags(1.0 / np.maximum(np.asarray(u.sum(1)).ravel(), 1)) @ u
@@ -335,8 +377,10 @@ def out_of_fold_label_features(data: FraudData, train_ids: np.ndarray, seed: int
 
 def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
                    homogeneous_hops: int = 2, windows: tuple[int, ...] = (1, 3, 10, 30),
-                   use_time: bool = True, seed: int = 0) -> pd.DataFrame:
-    """Own columns plus entity, flow, label-rate and neighbourhood aggregates for every target node."""
+                   use_time: bool | None = None, seed: int = 0, edge_model: bool = True) -> pd.DataFrame:
+    """Own columns plus entity, flow, label-rate and neighbourhood aggregates for every target node;
+    with ``edge_model``, out-of-fold transfer-level laundering scores aggregated per node
+    (:mod:`bnpl.fraud.edge_scores`)."""
     own = tabular_features(data)
     tdf = data.nodes[data.target]
     time = tdf["time"].to_numpy(float) if "time" in tdf.columns else None
@@ -347,6 +391,14 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
         feats.update(_entity_block(name, ent, own, time, causal))
     if not causal:
         feats.update(_cross_counts(links))
+    if time is not None:
+        value = np.log1p(np.abs(own["amount"].to_numpy(float))) if "amount" in own.columns else None
+        for name, _, ent in links:
+            seq = sequence_features(name, ent, time, value)
+            feats.update({c: v for c, v in seq.items() if not c.endswith(("_prior_count", "_gap_prev"))})
+        feats.update(_pair_sequences(links, time))
+    if use_time is None:
+        use_time = not causal          # raw time is out of range after a temporal cutoff: drift, not signal
     if time is not None and use_time:
         feats["time"] = time
     adjs = []
@@ -361,6 +413,9 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
         structure = {**_flow_block(r, a, amt, max_cycle), **_pass_through_block(r, df, n)}
         feats.update(structure)
         feats.update(neighbour_aggregates(r, df, pd.DataFrame(structure), n))
+        if edge_model:
+            feats.update(edge_score_features(df, n, label_vector(data), np.asarray(train_ids), seed=seed,
+                                             causal=causal, tag=f"{r}_edge").to_dict("series"))
     if homogeneous_hops and not causal:
         feats.update(_homogeneous_aggregates(data, homogeneous_hops))
     labels = out_of_fold_label_features(data, np.asarray(train_ids), seed=seed, windows=windows, causal=causal,

@@ -1,0 +1,113 @@
+"""Edge-level laundering scores, community label features and past-only sequence features (tiny data)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from bnpl.data.normalised import FraudData
+from bnpl.fraud.edge_scores import edge_score_features, transfer_features
+from bnpl.fraud.features import _community_label_block, graph_features, sequence_features
+
+import scipy.sparse as sp
+
+
+def planted_laundering(n: int = 300, seed: int = 0) -> FraudData:
+    """Accounts paying their usual amount to random counterparts; fraud accounts also pass small,
+    repeated amounts around rings of 4."""
+    rng = np.random.default_rng(seed)
+    usual = rng.uniform(100, 600, n).round(2)
+    src = rng.integers(0, n, 6 * n)
+    dst = rng.integers(0, n, 6 * n)
+    rows = [pd.DataFrame({"src": src, "dst": dst, "time": rng.integers(0, 50, 6 * n).astype(float),
+                          "amount": usual[src]})]
+    fraud = np.arange(0, 60)
+    for ring in fraud.reshape(-1, 4):
+        amt = rng.uniform(10, 20)
+        for step in range(3):
+            rows.append(pd.DataFrame({"src": ring, "dst": np.roll(ring, -1), "time": float(10 + 10 * step),
+                                      "amount": round(amt, 2)}))
+    tr = pd.concat(rows, ignore_index=True)
+    y = np.zeros(n, dtype=np.int64)
+    y[fraud] = 1
+    nodes = {"account": pd.DataFrame({"node_id": np.arange(n), "init_balance": rng.uniform(100, 600, n)})}
+    labels = pd.DataFrame({"node_id": np.arange(n), "label": y, "label_time": 50.0})
+    return FraudData("laundering", nodes, {("account", "transfer", "account"): tr}, "account", labels)
+
+
+def _transfers(d: FraudData) -> pd.DataFrame:
+    return d.relations[("account", "transfer", "account")]
+
+
+def test_transfer_features_hand_example():
+    df = pd.DataFrame({"src": [0, 1, 0, 2], "dst": [1, 0, 1, 0], "time": [1.0, 2.0, 3.0, 3.0],
+                       "amount": [10.0, 10.0, 30.0, 5.0]})
+    x = transfer_features(df, 3)
+    assert x.shape[0] == 4
+    np.testing.assert_allclose(x["pair_n"], [2, 1, 2, 1])          # 0->1 twice
+    np.testing.assert_allclose(x["reverse_n"], [1, 2, 1, 0])
+    np.testing.assert_allclose(x["src_out_median_ratio"], [0.5, 1, 1.5, 1])   # account 0 sends 10 and 30
+    np.testing.assert_allclose(x["dst_sends_same_amt"], [1, 1, 0, 0])  # 1 sends 10 on; 0 sends 10 too
+    assert x.loc[0, "dst_next_out_gap"] == 1.0 and x.loc[0, "dst_next_out_amt_ratio"] == 1.0
+    assert np.isnan(x.loc[0, "src_prev_out_gap"]) and x.loc[2, "src_prev_out_gap"] == 2.0
+    causal = transfer_features(df, 3, causal=True)
+    assert not any(c.startswith("dst_next_out") for c in causal.columns)
+
+
+def test_edge_scores_find_planted_rings_without_own_label():
+    d = planted_laundering()
+    y = d.labels["label"].to_numpy()
+    train = np.arange(1, 300, 2)
+    f = edge_score_features(_transfers(d), 300, y, train, seed=0)
+    held = np.setdiff1d(np.arange(300), train)
+    from sklearn.metrics import roc_auc_score
+    assert roc_auc_score(y[held], f["edge_out_max"].to_numpy()[held]) > 0.9
+    # a training account's own label never reaches its own features
+    y2 = y.copy()
+    y2[1] ^= 1
+    g = edge_score_features(_transfers(d), 300, y2, train, seed=0)
+    pd.testing.assert_series_equal(f.iloc[1], g.iloc[1], check_names=False)
+    assert not f.equals(g)
+    # a held-out label changes nothing
+    y3 = y.copy()
+    y3[0] ^= 1
+    pd.testing.assert_frame_equal(f, edge_score_features(_transfers(d), 300, y3, train, seed=0))
+
+
+def test_community_label_block_hand_example():
+    # undirected path 0 - 1 - 2 and a reciprocal pair 3 <-> 4; nodes 2 and 4 are known fraud
+    a = sp.csr_matrix((np.ones(5), ([0, 1, 3, 4, 2], [1, 2, 4, 3, 1])), shape=(5, 5))
+    fraud = np.array([0, 0, 1, 0, 1.0])
+    known = np.array([1, 0, 1, 1, 1.0])
+    f = _community_label_block("t", a, fraud, known, steps=2, alpha=0.5)
+    np.testing.assert_allclose(f["t_recip_nb_fraud"], [0, 1, 0, 1, 0])
+    np.testing.assert_allclose(f["t_und_nb_fraud"], [0, 1, 0, 1, 0])
+    np.testing.assert_allclose(f["t_reach2_fraud"], [1, 1, 0, 1, 0])
+    # walk from node 0: 1 hop reaches 1 (not fraud); 2 hops reach 0 or 2 with prob 1/2 each
+    assert f["t_lp_fraud"][0] == pytest.approx(0.25 * 0.5)
+
+
+def test_sequence_features_use_only_the_past():
+    key = np.array([0, 0, 1, 0, 1, 0])
+    time = np.array([0.0, 1.0, 2.0, 4.0, 7.0, 8.0])
+    val = np.array([1.0, 3.0, 5.0, 5.0, 1.0, 9.0])
+    f = sequence_features("e", key, time, val, spans=(2,))
+    np.testing.assert_allclose(f["e_prior_count"], [0, 1, 0, 2, 1, 3])
+    np.testing.assert_allclose(f["e_gap_prev"], [np.nan, 1, np.nan, 3, 5, 4])
+    np.testing.assert_allclose(f["e_span2"], [np.nan, np.nan, np.nan, 4, np.nan, 7])
+    np.testing.assert_allclose(f["e_dev2"], [np.nan, 2, np.nan, 3, -4, 5])
+    later = val.copy()
+    later[5] = 100.0                                  # changing the last event leaves earlier rows alone
+    g = sequence_features("e", key, time, later, spans=(2,))
+    for c in f:
+        np.testing.assert_allclose(f[c][:5], g[c][:5])
+
+
+def test_graph_features_on_transfers_flag_rings_and_hide_own_label():
+    d = planted_laundering()
+    train = np.arange(1, 300, 2)
+    x = graph_features(d, train, seed=0)
+    assert any(c.startswith("transfer_edge_") for c in x.columns)
+    assert "transfer_lp_fraud" in x.columns and "time" not in graph_features(d, train, causal=True).columns
+    labels = d.labels.copy()
+    labels.loc[labels["node_id"] == 3, "label"] ^= 1          # a training account
+    d2 = FraudData("laundering", d.nodes, d.relations, "account", labels)
+    pd.testing.assert_series_equal(x.iloc[3], graph_features(d2, train, seed=0).iloc[3], check_names=False)
