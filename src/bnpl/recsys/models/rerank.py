@@ -41,8 +41,8 @@ class TwoStage(Recommender):
 
         p = self.p = DEFAULTS | self.params
         fit_df, val_df = carve_validation(train_df, p["carve"], frac=p["carve_frac"], seed=self.seed)
-        self.ease_params = self._choose_ease(fit_df, val_df)
-        stage = self._stage(fit_df)
+        self.ease_params, ease_on_fit = self._choose_ease(fit_df, val_df)
+        stage = self._stage(fit_df, ease_on_fit)
         val = interaction_matrix(val_df, self.n_users, self.n_items)
         users = np.flatnonzero((np.diff(val.indptr) > 0) & (np.diff(stage["x"].indptr) > 0))
         feats, rows, items = self._pairs(stage, users)
@@ -56,20 +56,21 @@ class TwoStage(Recommender):
         self.ranker.fit(feats[keep], label[keep].astype(int), group=groups[groups > 0])
         self.stage = self._stage(train_df)
 
-    def _choose_ease(self, fit_df, val_df) -> dict:
-        """The EASE configuration (of ``EASE.grid``) with the best NDCG@10 on the carve."""
+    def _choose_ease(self, fit_df, val_df) -> tuple[dict, EASE]:
+        """The EASE configuration (of ``EASE.grid``) with the best NDCG@10 on the carve, and that fitted model."""
         val = interaction_matrix(val_df, self.n_users, self.n_items)
         users = np.flatnonzero(np.diff(val.indptr) > 0)
         scored = []
         for params in EASE.grid:
             ease = EASE(**params).fit(fit_df, self.n_users, self.n_items)
-            scored.append((per_user_metrics(ease.recommend(users, 10), val[users], 10)["ndcg"].mean(), params))
-        return max(scored, key=lambda t: t[0])[1]
+            scored.append((per_user_metrics(ease.recommend(users, 10), val[users], 10)["ndcg"].mean(), params, ease))
+        best = max(scored, key=lambda t: t[0])
+        return best[1], best[2]
 
-    def _stage(self, df: pd.DataFrame) -> dict:
-        """First-stage models and summaries fitted on ``df``."""
+    def _stage(self, df: pd.DataFrame, ease: EASE | None = None) -> dict:
+        """First-stage models and summaries fitted on ``df`` (``ease``: already fitted on ``df``)."""
         x = interaction_matrix(df, self.n_users, self.n_items)
-        ease = EASE(**self.ease_params).fit(df, self.n_users, self.n_items)
+        ease = ease if ease is not None else EASE(**self.ease_params).fit(df, self.n_users, self.n_items)
         count = np.asarray(x.sum(0)).ravel().astype(np.float32)
         activity = np.diff(x.indptr).astype(np.float32)
         prof = time_profiles(df, self.n_users, self.n_items) if self.p["time_features"] else None
