@@ -111,3 +111,31 @@ def test_graph_features_on_transfers_flag_rings_and_hide_own_label():
     labels.loc[labels["node_id"] == 3, "label"] ^= 1          # a training account
     d2 = FraudData("laundering", d.nodes, d.relations, "account", labels)
     pd.testing.assert_series_equal(x.iloc[3], graph_features(d2, train, seed=0).iloc[3], check_names=False)
+
+
+def test_delayed_window_sums_match_brute_force():
+    from bnpl.fraud.features import delayed_window_sums
+
+    rng = np.random.default_rng(0)
+    g, t, v = rng.integers(0, 4, 60), rng.integers(0, 30, 60).astype(float), rng.random(60)
+    for k in (None, 2):
+        got = delayed_window_sums(g, t, v, k, 3.0)
+        for i in range(60):
+            past = [j for j in np.lexsort((np.arange(60), t)) if g[j] == g[i] and t[j] <= t[i] - 3]
+            assert got[i] == pytest.approx(v[past[-k:] if k else past].sum())
+
+
+def test_causal_label_features_only_use_old_labels():
+    from bnpl.fraud.toy import planted_ring_data
+
+    d = planted_ring_data(with_transfers=False)
+    train = np.arange(0, 120)
+    a = graph_features(d, train, causal=True, label_delay=10.0)
+    labels = d.labels.copy()
+    labels.loc[labels["node_id"].between(100, 119), "label"] ^= 1     # labels younger than 10 steps at t=110
+    b = graph_features(FraudData("tiny", d.nodes, d.relations, "transaction", labels), train, causal=True,
+                       label_delay=10.0)
+    # label counts (the smoothing prior of the rates is the overall training fraud rate, a constant)
+    lab_cols = [c for c in a.columns if c.endswith("_fraud")]
+    assert len(lab_cols) >= 10
+    pd.testing.assert_frame_equal(a.loc[:109, lab_cols], b.loc[:109, lab_cols])

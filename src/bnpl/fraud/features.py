@@ -157,6 +157,45 @@ def window_sums(group: np.ndarray, time: np.ndarray, values: np.ndarray, k: int,
     return res
 
 
+def delayed_window_sums(group: np.ndarray, time: np.ndarray, values: np.ndarray, k: int | None,
+                        delay: float) -> np.ndarray:
+    """For each row: sum of ``values`` over the ``k`` latest rows of the same group (all of them when
+    ``k`` is None) whose time is at most ``time - delay``: labels as known ``delay`` after each event,
+    so training rows see label ages like those a later test period sees (``delay > 0`` also keeps the
+    row's own value out)."""
+    order = np.lexsort((np.arange(len(group)), time, group))
+    g, t, v = group[order], time[order], values[order]
+    n = len(g)
+    gid = np.cumsum(np.r_[True, g[1:] != g[:-1]]) - 1
+    start = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1][gid]
+    span = float(t.max() - t.min()) + delay + 1.0
+    key = gid * span + (t - t.min())
+    pos = np.searchsorted(key, key - delay, side="right") - 1     # last row with time <= t - delay
+    lo = start if k is None else np.maximum(pos - k + 1, start)
+    cs = np.r_[0.0, np.cumsum(v)]
+    out = np.where(pos >= start, cs[pos + 1] - cs[np.minimum(lo, pos + 1)], 0.0)
+    res = np.empty(n)
+    res[order] = out
+    return res
+
+
+def _delayed_label_block(name: str, ent: np.ndarray, time: np.ndarray, fraud: np.ndarray, known: np.ndarray,
+                         windows: tuple[int, ...], delay: float, prior: float) -> dict[str, np.ndarray]:
+    """Entity fraud rates (all and latest ``k``) from labels at least ``delay`` old (causal mode)."""
+    f = {}
+    for k in (None,) + tuple(windows):
+        fr = delayed_window_sums(ent, time, fraud, k, delay)
+        kn = delayed_window_sums(ent, time, known, k, delay)
+        tag = "train" if k is None else f"win{k}"
+        f[f"{name}_{tag}_fraud"] = fr
+        if k is None:
+            f[f"{name}_train_known"] = kn
+            f[f"{name}_fraud_rate"] = (fr + prior) / (kn + 1.0)
+        else:
+            f[f"{name}_win{k}_rate"] = (fr + prior) / (kn + 1.0)
+    return f
+
+
 def _window_block(name: str, ent: np.ndarray, time: np.ndarray, fraud: np.ndarray, known: np.ndarray,
                   windows: tuple[int, ...], causal: bool, prior: float) -> dict[str, np.ndarray]:
     """Training fraud rate among the entity's ``k`` previous (and next) targets in time (GTAN-style
@@ -343,20 +382,24 @@ def _homogeneous_aggregates(data: FraudData, hops: int = 2) -> dict[str, np.ndar
 
 
 def _label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, ...], causal: bool,
-                    adjs: list[tuple[str, sp.csr_matrix]]) -> pd.DataFrame:
-    """Every feature that reads labels, computed from the labels of ``known_ids`` only."""
+                    adjs: list[tuple[str, sp.csr_matrix]], delay: float = 0.0) -> pd.DataFrame:
+    """Every feature that reads labels, computed from the labels of ``known_ids`` only (in causal mode
+    with ``delay > 0``, per-entity label features only use labels at least ``delay`` old)."""
     fraud, known = train_label_channels(data, known_ids)
     prior = float(fraud.sum() / max(known.sum(), 1))
     tdf = data.nodes[data.target]
     time = tdf["time"].to_numpy(float) if "time" in tdf.columns else None
     n = data.num_nodes(data.target)
     f: dict[str, np.ndarray] = {}
-    for name, _, ent in entity_links(data):
-        f.update(_entity_label_block(name, ent, fraud, known, prior))
+    delayed = causal and delay > 0 and time is not None
+    for name, _, ent in entity_links(data) + [("all", None, np.zeros(n, dtype=np.int64))]:
+        if delayed:
+            f.update(_delayed_label_block(name, ent, time, fraud, known, windows, delay, prior))
+            continue
+        if name != "all":
+            f.update(_entity_label_block(name, ent, fraud, known, prior))
         if time is not None and windows:
             f.update(_window_block(name, ent, time, fraud, known, windows, causal, prior))
-    if time is not None and windows:
-        f.update(_window_block("all", np.zeros(n, dtype=np.int64), time, fraud, known, windows, causal, prior))
     for name, a in adjs:
         f.update(_flow_label_block(name, a, fraud, known))
     return pd.DataFrame(f)
@@ -375,9 +418,18 @@ def out_of_fold_label_features(data: FraudData, train_ids: np.ndarray, seed: int
     return out
 
 
+def default_label_delay(time: np.ndarray | None, train_ids: np.ndarray) -> float:
+    """Label age to simulate in causal mode: half the span from the last training node to the last
+    node (the mean age of the newest known label when the later nodes are scored). Uses times only."""
+    if time is None or len(train_ids) == 0:
+        return 0.0
+    return max(float(np.nanmax(time) - np.nanmax(time[train_ids])) / 2.0, 0.0)
+
+
 def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
                    homogeneous_hops: int = 2, windows: tuple[int, ...] = (1, 3, 10, 30),
-                   use_time: bool | None = None, seed: int = 0, edge_model: bool = True) -> pd.DataFrame:
+                   use_time: bool | None = None, seed: int = 0, edge_model: bool = True,
+                   label_delay: float | None = None) -> pd.DataFrame:
     """Own columns plus entity, flow, label-rate and neighbourhood aggregates for every target node;
     with ``edge_model``, out-of-fold transfer-level laundering scores aggregated per node
     (:mod:`bnpl.fraud.edge_scores`)."""
@@ -418,8 +470,10 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
                                              causal=causal, tag=f"{r}_edge").to_dict("series"))
     if homogeneous_hops and not causal:
         feats.update(_homogeneous_aggregates(data, homogeneous_hops))
+    if label_delay is None:
+        label_delay = default_label_delay(time, np.asarray(train_ids)) if causal else 0.0
     labels = out_of_fold_label_features(data, np.asarray(train_ids), seed=seed, windows=windows, causal=causal,
-                                        adjs=adjs)
+                                        adjs=adjs, delay=label_delay)
     return pd.concat([own, pd.DataFrame(feats), labels], axis=1)
 
 
