@@ -31,7 +31,7 @@ MODELS = BOOSTERS + MODEL_NAMES + ("hybrid",)
 # (direction-aware SAGE) and the hybrid on that GNN's embeddings (reused, not retrained). The full zoo:
 # ``--models lgbm_tabular lgbm_graph lgbm_stacked sage gatv2 rgcn ego_neigh dir_sage hybrid``.
 FAST_MODELS = ("lgbm_tabular", "lgbm_graph", "dir_sage", "hybrid")
-DEFAULT_EPOCHS = 50
+DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_PATIENCE = 40, 32, 10
 # Protocols: S-FFSD 70/30 as published (validation carved from the 70), AMLSim 60/40 of accounts.
 TEST_SIZE = {"s-ffsd": 0.3, "amlsim": 0.4}
 
@@ -44,7 +44,8 @@ class BenchmarkConfig:
     test_size: float | None = None
     val_size: float = 0.1
     epochs: int = DEFAULT_EPOCHS
-    hidden: int = 64
+    hidden: int = DEFAULT_HIDDEN
+    patience: int = DEFAULT_PATIENCE       # GNN early stopping: epochs without a better validation AUPRC
     gnn_features: bool = True
     hybrid_base: str = "dir_sage"
     budget: float = 0.005
@@ -79,7 +80,7 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
     need_graph = any(m in MODEL_NAMES or m == "hybrid" for m in cfg.models)
     g = build_homogeneous_graph(data) if need_graph else None
     extra = scale_features(feats.to_numpy(np.float64)) if cfg.gnn_features else None
-    tcfg = TrainConfig(epochs=cfg.epochs, hidden=cfg.hidden)
+    tcfg = TrainConfig(epochs=cfg.epochs, hidden=cfg.hidden, patience=cfg.patience)
     gnn_cache = {}
     for name in cfg.models:
         t = time.time()

@@ -19,8 +19,8 @@ def register(subparsers) -> None:
     b.add_argument("--models", nargs="+", default=None,
                    help="default: lgbm_tabular lgbm_graph dir_sage hybrid (fits 10 min with 3 seeds on 2 cores); "
                         "the full zoo: lgbm_tabular lgbm_graph lgbm_stacked sage gatv2 rgcn ego_neigh dir_sage hybrid")
-    b.add_argument("--epochs", type=int, default=50, help="GNN epochs (early stopping on validation AUPRC)")
-    b.add_argument("--hidden", type=int, default=64)
+    b.add_argument("--epochs", type=int, default=40, help="GNN epochs (early stopping on validation AUPRC)")
+    b.add_argument("--hidden", type=int, default=32, help="GNN hidden size")
     b.set_defaults(func=benchmark)
 
 

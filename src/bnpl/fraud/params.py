@@ -17,7 +17,7 @@ class FraudParams(NotebookParams):
     epochs: int = Field(20, ge=1)
     hidden: int = Field(32, ge=4)
     n_transactions: int = Field(20000, ge=1000)   # size of the world generated when data_dir is missing
-    recent_targets: int | None = Field(30000, ge=100)   # keep the latest N target nodes (None = all)
+    recent_targets: int | None = Field(20000, ge=100)   # keep the latest N target nodes (None = all)
     explain: bool = True
     inductive_batches: int = Field(3, ge=0)
 
