@@ -35,7 +35,7 @@ print("done", n, scale, name)
 
 def test_runs_notebook_with_injected_parameters(tmp_path):
     nb = make_notebook(tmp_path / "demo.ipynb", BODY)
-    r = run_notebook(nb, {"n": 7, "name": "hello"}, out_root=tmp_path / "runs", progress=False)
+    r = run_notebook(nb, {"n": 7, "name": "hello"}, out_root=str(tmp_path / "runs"), progress=False)  # str or Path
     assert r.status == "FINISHED"
     assert r.executed_path.exists() and r.html_path.exists()
     assert (r.out_dir / "figures" / "line.png").exists()

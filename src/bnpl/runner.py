@@ -166,7 +166,7 @@ def render_html(executed: Path, html_path: Path) -> Path:
     return write_text(html_path, body)
 
 
-def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, *, out_root: Path | None = None,
+def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, *, out_root: str | Path | None = None,
                  experiment: str | None = None, progress: bool = True, log_output: bool = False) -> RunResult:
     """Execute ``notebook`` with ``params`` overriding its defaults; see the module docstring."""
     import mlflow
@@ -181,7 +181,7 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
 
     stem = nb_path.stem
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    out_dir = (out_root or RUNS_DIR) / stem / f"{stamp}-{params_hash(merged)}"
+    out_dir = Path(out_root or RUNS_DIR) / stem / f"{stamp}-{params_hash(merged)}"
     suffix = 1
     while out_dir.exists():
         out_dir = out_dir.with_name(f"{stamp}-{params_hash(merged)}-{suffix}")
