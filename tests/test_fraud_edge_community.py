@@ -139,3 +139,15 @@ def test_causal_label_features_only_use_old_labels():
     lab_cols = [c for c in a.columns if c.endswith("_fraud")]
     assert len(lab_cols) >= 10
     pd.testing.assert_frame_equal(a.loc[:109, lab_cols], b.loc[:109, lab_cols])
+
+
+def test_causal_features_of_a_node_do_not_change_as_later_nodes_arrive():
+    from bnpl.fraud.graph import restrict_to_time
+    from bnpl.fraud.toy import planted_ring_data
+
+    d = planted_ring_data(with_transfers=False)
+    train = np.arange(0, 100)
+    full = graph_features(d, train, causal=True, seed=0)
+    view = graph_features(restrict_to_time(d, 149.0), train, causal=True, seed=0)
+    assert len(view) == 150
+    pd.testing.assert_frame_equal(full.iloc[:150][view.columns].reset_index(drop=True), view)

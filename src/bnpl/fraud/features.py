@@ -418,12 +418,15 @@ def out_of_fold_label_features(data: FraudData, train_ids: np.ndarray, seed: int
     return out
 
 
-def default_label_delay(time: np.ndarray | None, train_ids: np.ndarray) -> float:
-    """Label age to simulate in causal mode: half the span from the last training node to the last
-    node (the mean age of the newest known label when the later nodes are scored). Uses times only."""
+def default_label_delay(time: np.ndarray | None, train_ids: np.ndarray, fraction: float = 1 / 3) -> float:
+    """Label age to simulate in causal mode: ``fraction`` of the training period's time span (with the
+    usual 60/10/30 temporal split this is about the mean age of the newest known label when the test
+    period is scored). It depends on the training nodes' times only, so a node's features do not change
+    as later nodes arrive (inductive scoring)."""
     if time is None or len(train_ids) == 0:
         return 0.0
-    return max(float(np.nanmax(time) - np.nanmax(time[train_ids])) / 2.0, 0.0)
+    t = time[train_ids]
+    return float(np.nanmax(t) - np.nanmin(t)) * fraction
 
 
 def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
