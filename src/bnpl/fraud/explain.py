@@ -18,10 +18,11 @@ def feature_contributions(model, x: pd.DataFrame, node: int, top: int = 10) -> p
     return s.reindex(s.abs().sort_values(ascending=False).index[:top])
 
 
-def neighbourhood(data: FraudData, node: int, hops: int = 2, max_nodes: int = 60) -> nx.Graph:
+def neighbourhood(data: FraudData, node: int, hops: int = 2, max_nodes: int = 60, per_node: int = 15) -> nx.Graph:
     """Undirected typed neighbourhood of a target node: nodes are (type, id), edges carry the relation.
     Grown hop by hop from the node over the edges touching the frontier only (no graph of the whole
-    dataset), at most ``max_nodes`` nodes in first-come order."""
+    dataset); at most ``per_node`` edges per frontier node and relation (so a hub such as a big merchant
+    does not crowd out the rest) and ``max_nodes`` nodes in all, in first-come order."""
     start = (data.target, node)
     g = nx.Graph()
     g.add_node(start)
@@ -32,7 +33,7 @@ def neighbourhood(data: FraudData, node: int, hops: int = 2, max_nodes: int = 60
             for near, far, nc, fc in ((s, d, "src", "dst"), (d, s, "dst", "src")):
                 if near not in frontier:
                     continue
-                hit = df[df[nc].isin(frontier[near])]
+                hit = df[df[nc].isin(frontier[near])].groupby(nc, sort=False).head(per_node)
                 for a, b in zip(hit[nc].to_numpy(), hit[fc].to_numpy(), strict=True):
                     u, v = (near, int(a)), (far, int(b))
                     if v not in g and g.number_of_nodes() >= max_nodes:
