@@ -2,12 +2,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
 from bnpl.fraud.edge_scores import edge_score_features, transfer_features
 from bnpl.fraud.features import _community_label_block, graph_features, sequence_features
-
-import scipy.sparse as sp
 
 
 def planted_laundering(n: int = 300, seed: int = 0) -> FraudData:

@@ -5,11 +5,15 @@
   that entity's statistics over its other targets (counts, amount stats, time since its previous
   target, number of distinct co-linked entities) and its leave-one-out TRAINING fraud rate; for
   target-to-target relations (transfers between accounts) in/out flow statistics, closed-walk counts
-  (cycle participation) and training-label rates of 1- and 2-hop in/out neighbours; and mean
-  1/2-hop aggregates over the homogeneous projection.
+  (cycle participation) and training-label rates of 1- and 2-hop in/out neighbours, direction-free
+  community label features (reciprocal / undirected / 2-hop known fraud, fraud triangles, label
+  propagation) and out-of-fold edge-model scores (:mod:`bnpl.fraud.edge_scores`); past-only velocity
+  of every entity and entity pair (:func:`sequence_features`); and mean 1/2-hop aggregates over the
+  homogeneous projection.
 
 Only training labels enter features, and a node never sees its own label. With ``causal=True``
-per-entity statistics use only earlier targets (for temporal evaluation).
+per-entity statistics use only earlier targets (for temporal evaluation), raw time is left out, and
+per-entity label features use only labels at least ``label_delay`` old (:func:`default_label_delay`).
 """
 from __future__ import annotations
 
