@@ -81,9 +81,9 @@ class RelationalSAGE(nn.Module):
         self.drop, self.head = nn.Dropout(dropout), Head(hidden, dropout)
 
     def embed(self, x):
-        for i, (root, convs) in enumerate(zip(self.root, self.convs)):
+        for i, (root, convs) in enumerate(zip(self.root, self.convs, strict=True)):
             x = self.drop(x) if i else x
-            x = root(x) + sum(conv(x, a) for conv, a in zip(convs, self.adjs))
+            x = root(x) + sum(conv(x, a) for conv, a in zip(convs, self.adjs, strict=True))
             x = x.relu() if i < len(self.convs) - 1 else x
         return x
 

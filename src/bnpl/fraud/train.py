@@ -52,9 +52,10 @@ def _inputs(g: HomGraph, y: np.ndarray, shown: np.ndarray, extra: torch.Tensor |
 
 
 def train_gnn(name: str, g: HomGraph, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
-              cfg: TrainConfig = TrainConfig(), extra: np.ndarray | None = None, progress: bool = False) -> GNNResult:
+              cfg: TrainConfig | None = None, extra: np.ndarray | None = None, progress: bool = False) -> GNNResult:
     """Train model ``name`` on target-node labels ``y`` (-1 unlabelled); ``extra`` are optional extra
     input columns for target nodes (zero for other node types)."""
+    cfg = cfg or TrainConfig()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     ex = None
