@@ -2,8 +2,13 @@
 import numpy as np
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
-from bnpl.fraud.metrics import (best_f1_threshold, expected_calibration_error, fraud_metrics, precision_at_budget,
-                                recall_at_budget)
+from bnpl.fraud.metrics import (
+    best_f1_threshold,
+    expected_calibration_error,
+    fraud_metrics,
+    precision_at_budget,
+    recall_at_budget,
+)
 
 
 def test_ranking_and_f1_agree_with_sklearn():

@@ -8,8 +8,8 @@ from bnpl.fraud.boosting import stacked_lgbm_scores
 from bnpl.fraud.features import graph_features, score_aggregates
 from bnpl.fraud.graph import build_homogeneous_graph, label_vector
 from bnpl.fraud.models import MODEL_NAMES
-from bnpl.fraud.train import TrainConfig, train_gnn
 from bnpl.fraud.toy import planted_ring_data as tiny
+from bnpl.fraud.train import TrainConfig, train_gnn
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

@@ -64,8 +64,9 @@ def log_metrics(metrics: Mapping[str, Any], step: int | None = None, run_id: str
         if step is None:
             print("metrics:", ", ".join(f"{k}={v:.4g}" for k, v in clean.items()))
         return
-    from mlflow.entities import Metric
     import time
+
+    from mlflow.entities import Metric
 
     ts = int(time.time() * 1000)
     _client().log_batch(rid, metrics=[Metric(k, v, ts, step or 0) for k, v in clean.items()])

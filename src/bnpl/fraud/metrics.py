@@ -5,8 +5,13 @@ Thresholds are always chosen on validation scores and then applied to test score
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import (average_precision_score, brier_score_loss, f1_score, precision_recall_curve,
-                             roc_auc_score)
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    f1_score,
+    precision_recall_curve,
+    roc_auc_score,
+)
 
 
 def best_f1_threshold(y_val: np.ndarray, s_val: np.ndarray) -> float:
