@@ -17,14 +17,14 @@ from bnpl.data.normalised import FraudData, feature_columns
 EDGE_META = ("src", "dst", "time")
 
 
-def restrict_to_time(data: FraudData, cutoff: float) -> FraudData:
-    """The dataset as known at ``cutoff``: nodes with ``time > cutoff`` are dropped (ids re-numbered),
-    so are edges with ``time > cutoff`` or touching a dropped node, and labels known after the cutoff."""
-    keep, remap = {}, {}
-    for nt, df in data.nodes.items():
-        k = (df["time"].to_numpy() <= cutoff) if "time" in df.columns else np.ones(len(df), dtype=bool)
-        keep[nt] = k
-        m = np.full(len(df), -1, dtype=np.int64)
+def subset_nodes(data: FraudData, keep: dict[str, np.ndarray], edge_ok=None, label_ok=None,
+                 name: str | None = None, meta: dict | None = None) -> FraudData:
+    """Keep the nodes flagged in ``keep`` (one boolean mask per node type), renumbering ids; edges survive
+    when both ends do and ``edge_ok(relation_table)`` (if given) holds; labels when their node survives and
+    ``label_ok(labels_table)`` (if given) holds."""
+    remap = {}
+    for nt, k in keep.items():
+        m = np.full(len(k), -1, dtype=np.int64)
         m[k] = np.arange(int(k.sum()))
         remap[nt] = m
     nodes = {nt: df[keep[nt]].assign(node_id=np.arange(int(keep[nt].sum()))).reset_index(drop=True)
@@ -33,14 +33,28 @@ def restrict_to_time(data: FraudData, cutoff: float) -> FraudData:
     for (s, r, d), df in data.relations.items():
         src, dst = remap[s][df["src"].to_numpy()], remap[d][df["dst"].to_numpy()]
         ok = (src >= 0) & (dst >= 0)
-        if "time" in df.columns:
-            ok &= df["time"].to_numpy() <= cutoff
+        if edge_ok is not None:
+            ok &= edge_ok(df)
         rels[(s, r, d)] = df[ok].assign(src=src[ok], dst=dst[ok]).reset_index(drop=True)
     lab = data.labels
     new_id = remap[data.target][lab["node_id"].to_numpy()]
-    ok = (new_id >= 0) & (lab["label_time"].to_numpy() <= cutoff)
+    ok = new_id >= 0
+    if label_ok is not None:
+        ok &= label_ok(lab)
     labels = lab[ok].assign(node_id=new_id[ok]).reset_index(drop=True)
-    return FraudData(data.name, nodes, rels, data.target, labels, data.time_unit, dict(data.meta))
+    return FraudData(name or data.name, nodes, rels, data.target, labels, data.time_unit,
+                     dict(meta if meta is not None else data.meta))
+
+
+def restrict_to_time(data: FraudData, cutoff: float) -> FraudData:
+    """The dataset as known at ``cutoff``: nodes with ``time > cutoff`` are dropped (ids re-numbered),
+    so are edges with ``time > cutoff`` or touching a dropped node, and labels known after the cutoff."""
+    keep = {nt: (df["time"].to_numpy() <= cutoff) if "time" in df.columns else np.ones(len(df), dtype=bool)
+            for nt, df in data.nodes.items()}
+    return subset_nodes(
+        data, keep,
+        edge_ok=lambda df: df["time"].to_numpy() <= cutoff if "time" in df.columns else np.ones(len(df), bool),
+        label_ok=lambda lab: lab["label_time"].to_numpy() <= cutoff)
 
 
 def scale_features(x: np.ndarray) -> np.ndarray:

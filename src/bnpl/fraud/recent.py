@@ -11,6 +11,7 @@ import numpy as np
 
 from bnpl.data.normalised import FraudData
 from bnpl.errors import BnplError
+from bnpl.fraud.graph import subset_nodes
 
 
 def _type_distances(data: FraudData) -> dict[str, int]:
@@ -43,20 +44,5 @@ def latest_targets(data: FraudData, n: int | None) -> FraudData:
             for near, far, near_col, far_col in ((s, d, "src", "dst"), (d, s, "dst", "src")):
                 if dist.get(far) == k and dist.get(near, k) < k:
                     keep[far][df[far_col].to_numpy()[keep[near][df[near_col].to_numpy()]]] = True
-    remap = {}
-    for nt, k in keep.items():
-        m = np.full(len(k), -1, dtype=np.int64)
-        m[k] = np.arange(int(k.sum()))
-        remap[nt] = m
-    nodes = {nt: df[keep[nt]].assign(node_id=np.arange(int(keep[nt].sum()))).reset_index(drop=True)
-             for nt, df in data.nodes.items()}
-    rels = {}
-    for (s, r, d), df in data.relations.items():
-        src, dst = remap[s][df["src"].to_numpy()], remap[d][df["dst"].to_numpy()]
-        ok = (src >= 0) & (dst >= 0)
-        rels[(s, r, d)] = df[ok].assign(src=src[ok], dst=dst[ok]).reset_index(drop=True)
-    lab = data.labels
-    new_id = remap[data.target][lab["node_id"].to_numpy()]
-    labels = lab[new_id >= 0].assign(node_id=new_id[new_id >= 0]).reset_index(drop=True)
     meta = {**data.meta, "recent_targets": int(n)}
-    return FraudData(f"{data.name}:latest{n}", nodes, rels, data.target, labels, data.time_unit, meta)
+    return subset_nodes(data, keep, name=f"{data.name}:latest{n}", meta=meta)
