@@ -23,3 +23,9 @@ def shared_data(*parts: str) -> Path | None:
     """Path under ``../shared/data`` if that file or folder exists, else ``None``."""
     p = SHARED_DATA_DIR.joinpath(*parts)
     return p if p.exists() else None
+
+
+def repo_path(path: str | Path) -> Path:
+    """``path`` as given when absolute, else relative to the repository root (notebook parameters use this)."""
+    p = Path(path)
+    return p if p.is_absolute() else REPO_ROOT / p

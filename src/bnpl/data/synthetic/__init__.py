@@ -9,7 +9,14 @@ into the normalised forms the fraud and recommendation stages consume.
 """
 from bnpl.data.synthetic.config import TYPOLOGIES, WorldConfig
 from bnpl.data.synthetic.convert import world_to_fraud_data, world_to_interactions
-from bnpl.data.synthetic.world import World, generate_world, load_world, save_world, validate_world
+from bnpl.data.synthetic.world import (
+           World,
+           ensure_world,
+           generate_world,
+           load_world,
+           save_world,
+           validate_world,
+)
 
-__all__ = ["TYPOLOGIES", "World", "WorldConfig", "generate_world", "load_world", "save_world", "validate_world",
+__all__ = ["TYPOLOGIES", "World", "WorldConfig", "ensure_world", "generate_world", "load_world", "save_world", "validate_world",
            "world_to_fraud_data", "world_to_interactions"]

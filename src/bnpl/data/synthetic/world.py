@@ -206,3 +206,15 @@ def load_world(folder: str | Path, validate: bool = True) -> World:
     if validate:
         validate_world(tables, str(folder))
     return World(tables=tables, config=cfg)
+
+
+def ensure_world(folder: str | Path, seed: int = 0, n_transactions: int = 200_000) -> Path:
+    """``folder`` if it already holds a world, else a world generated there with this seed and size.
+
+    Stage notebooks call this so they run standalone (and in smoke tests) when the data-prep stage
+    has not written ``data/synthetic/default`` yet.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        save_world(generate_world(WorldConfig(seed=seed, n_transactions=n_transactions)), folder)
+    return folder
