@@ -38,7 +38,7 @@ data: setup ## generate the default synthetic BNPL world (data/synthetic/default
 test: setup ## run the test suite (real-data tests skip when ../shared/data is absent)
 	$(VENV)/bin/pytest
 
-test-fast: setup ## the test suite without notebook smoke tests and slow checks
+test-fast: setup ## the test suite without the stage-notebook smoke tests (marked slow)
 	$(VENV)/bin/pytest -m "not slow"
 
 lab: setup ## JupyterLab on the project kernel

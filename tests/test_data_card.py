@@ -93,6 +93,7 @@ def test_card_on_sffsd():
     assert card.facts["labelled"] == 24387 + 5256 and card.facts["fraud"] == 5256
 
 
+@pytest.mark.slow  # stage notebook smoke test; `make test-fast` skips it
 def test_notebook_01_runs_through_the_runner(tmp_path):
     from bnpl.runner import run_notebook
 

@@ -80,6 +80,7 @@ def test_neighbourhood_is_local_and_typed():
     assert all(g.degree(v) > 0 for v in g) and len(neighbourhood(d, 0, hops=2, max_nodes=5)) <= 5
 
 
+@pytest.mark.slow  # stage notebook smoke test; `make test-fast` skips it
 def test_notebook_runs_with_tiny_parameters(tmp_path):
     runner = pytest.importorskip("bnpl.runner", reason="bnpl.runner not written yet")
     res = runner.run_notebook("notebooks/02_fraud_gnn.ipynb",

@@ -20,3 +20,17 @@ def test_ensure_world_generates_once(tmp_path):
     ensure_world(folder, seed=4, n_transactions=5000)  # existing world is kept, not regenerated
     assert marker.stat().st_mtime_ns == mtime
     assert len(load_world(folder).tables["transactions"]) == 2000
+
+
+def test_atomic_write_leaves_nothing_half_written(tmp_path):
+    import pytest
+
+    from bnpl.io import atomic_path, write_json
+
+    target = tmp_path / "out" / "result.json"
+    write_json(target, {"a": 1})
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("crash mid-write")
+    assert target.read_text().strip().startswith("{") and '"a": 1' in target.read_text()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["result.json"]  # no temp file left behind

@@ -58,6 +58,7 @@ def test_tiny_ablation_runs_and_full_model_delta_is_zero():
     assert (summary.groupby("cell")["users"].nunique() == 1).all()  # every cell judged on the same users
 
 
+@pytest.mark.slow  # stage notebook smoke test; `make test-fast` skips it
 def test_notebook_03_runs_with_tiny_parameters(tmp_path):
     runner = pytest.importorskip("bnpl.runner", reason="bnpl.runner not written yet")
     res = runner.run_notebook("03_recsys_ablation", {"data_dir": str(tmp_path / "world"), "world_transactions": 2000,

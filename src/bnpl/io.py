@@ -1,17 +1,13 @@
-"""Atomic writes and schema-checked Parquet I/O."""
+"""Atomic writes: outputs go to a temporary path next to the target, renamed only on success."""
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
-
-from bnpl.errors import DataError
 
 
 @contextmanager
@@ -53,22 +49,3 @@ def _json_default(o: Any) -> Any:
         return str(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
-
-def write_parquet(df: pd.DataFrame, path: str | Path, validate: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> Path:
-    """Validate ``df`` (if a validator is given), then write it atomically as Parquet."""
-    if validate is not None:
-        df = validate(df)
-    with atomic_path(path, suffix=".parquet") as tmp:
-        df.to_parquet(tmp, index=False)
-    return Path(path)
-
-
-def read_parquet(path: str | Path, validate: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    try:
-        df = pd.read_parquet(path)
-    except Exception as e:  # pyarrow raises several types for corrupt files
-        raise DataError(f"{path}: not a readable Parquet file ({e.__class__.__name__}: {e})") from e
-    return validate(df) if validate is not None else df

@@ -9,7 +9,6 @@ interactively (JupyterLab, no runner) they still save files, under
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterator, Mapping
@@ -79,15 +78,6 @@ def log_params(params: Mapping[str, Any], run_id: str | None = None) -> None:
     from mlflow.entities import Param
 
     _client().log_batch(rid, params=[Param(_safe_key(k), str(v)[:6000]) for k, v in params.items()])
-
-
-def set_tags(tags: Mapping[str, Any], run_id: str | None = None) -> None:
-    rid = run_id or active_run_id()
-    if rid is None:
-        return
-    c = _client()
-    for k, v in tags.items():
-        c.set_tag(rid, _safe_key(k), str(v))
 
 
 def log_artifact(path: str | Path, artifact_path: str | None = None, run_id: str | None = None) -> None:
@@ -163,6 +153,3 @@ def child_run(name: str, params: Mapping[str, Any] | None = None, parent_run_id:
         raise
     c.set_terminated(run.info.run_id, "FINISHED")
 
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2, default=str)
