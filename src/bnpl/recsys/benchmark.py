@@ -24,7 +24,7 @@ from bnpl.recsys.models import MODELS, model_class
 from bnpl.recsys.tune import carve_spec, tune
 
 PROTOCOLS = ("random-75-25", "temporal", "leave-last-out")
-DEFAULT_MODELS = ("popularity", "itemknn", "rp3beta", "ease", "bpr", "lightgcn", "sidegnn", "rerank")
+DEFAULT_MODELS = ("popularity", "itemknn", "rp3beta", "ease", "sease", "bpr", "lightgcn", "sidegnn", "rerank")
 REPORTED = ("ndcg", "recall", "precision", "map", "coverage", "popularity_bias", "cold_ndcg", "cold_recall")
 
 

@@ -10,9 +10,10 @@ from bnpl.recsys.models.lightgcn import LightGCN
 from bnpl.recsys.models.popularity import Popularity
 from bnpl.recsys.models.rerank import TwoStage
 from bnpl.recsys.models.rp3beta import RP3beta
+from bnpl.recsys.models.session_ease import SessionEASE
 from bnpl.recsys.models.side_gnn import SideGNN
 
-MODELS: dict[str, type[Recommender]] = {m.name: m for m in (Popularity, ItemKNN, RP3beta, EASE, BPR, LightGCN, SideGNN, TwoStage)}
+MODELS: dict[str, type[Recommender]] = {m.name: m for m in (Popularity, ItemKNN, RP3beta, EASE, SessionEASE, BPR, LightGCN, SideGNN, TwoStage)}
 
 
 def model_class(name: str) -> type[Recommender]:
