@@ -63,3 +63,27 @@ def test_without_sessions_and_rating_weights_it_is_ease():
     assert np.allclose(plain.score(np.arange(20)), ease.score(np.arange(20)), atol=1e-5)
     with pytest.raises(BnplError, match="session_weight"):
         SessionEASE(session_weight=-1.0).fit(df, 20, 10)
+
+
+def test_side_information_enters_the_gram_as_pseudo_users_and_pseudo_items():
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(2)
+    df = frame([(u, int(i), 0.0, 1.0) for u in range(25) for i in rng.choice(8, 4, replace=False)])
+    genre = pd.DataFrame({"g_a": (np.arange(8) % 2).astype(float), "g_b": (np.arange(8) < 3).astype(float)})
+    users = pd.DataFrame({"female": (np.arange(25) % 3 == 0).astype(float)})
+    side = SimpleNamespace(item_features=genre, user_features=users)
+    model = SessionEASE(l2=4.0, dropout=0.0, rating_weight=0.0, item_side=0.5, user_side=2.0).fit(df, 25, 8, side=side)
+    x = interaction_matrix(df, 25, 8).toarray().astype(np.float64)
+    f, u = genre.to_numpy(), 2.0 * users.to_numpy()
+    g = x.T @ x
+    g = g + 0.5 * np.diag(g).mean() / np.diag(f @ f.T).mean() * (f @ f.T)
+    z = np.hstack([x, u])
+    full = z.T @ z
+    full[:8, :8] = g
+    inv = np.linalg.inv(full + 4.0 * np.eye(9))
+    b = -inv / np.diag(inv)
+    np.fill_diagonal(b, 0.0)
+    assert np.allclose(model.score(np.arange(25)), z @ b[:, :8], atol=1e-4)
+    no_side = SessionEASE(l2=4.0, dropout=0.0, rating_weight=0.0).fit(df, 25, 8)
+    assert not np.allclose(no_side.score(np.arange(25)), model.score(np.arange(25)), atol=1e-3)
