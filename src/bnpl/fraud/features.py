@@ -13,7 +13,9 @@
 
 Only training labels enter features, and a node never sees its own label. With ``causal=True``
 per-entity statistics use only earlier targets (for temporal evaluation), raw time is left out, and
-per-entity label features use only labels at least ``label_delay`` old (:func:`default_label_delay`).
+per-entity label features use only labels at least ``label_delay`` old (:func:`default_label_delay`),
+and the past-only context of every shared entity is added (:mod:`bnpl.fraud.context`: its age, burst
+speed and share of newcomer customers, the early sign of a fraud campaign).
 """
 from __future__ import annotations
 
@@ -83,7 +85,9 @@ def _entity_block(name: str, ent: np.ndarray, own: pd.DataFrame, time: np.ndarra
         inv[order] = np.arange(len(order))
         f[f"{name}_prior_count"] = rank[inv].astype(float)
         f[f"{name}_gap_prev"] = gap[inv]
-        for c in num:
+        # the amount vs the entity's earlier mean (left out in causal mode: on validation it fits the
+        # training period and transfers worse than the windowed deviations of sequence_features)
+        for c in ([] if causal else num):
             v = own[c].to_numpy(float)[order]
             cs = pd.Series(v).groupby(e_s).cumsum().to_numpy()
             prev_mean = np.where(rank > 0, (cs - v) / np.maximum(rank, 1), np.nan)
@@ -456,6 +460,9 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
             seq = sequence_features(name, ent, time, value)
             feats.update({c: v for c, v in seq.items() if not c.endswith(("_prior_count", "_gap_prev"))})
         feats.update(_pair_sequences(links, time))
+        if causal:
+            from bnpl.fraud.context import entity_context
+            feats.update(entity_context(links, time))
     if use_time is None:
         use_time = not causal          # raw time is out of range after a temporal cutoff: drift, not signal
     if time is not None and use_time:
