@@ -4,7 +4,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
-from bnpl.fraud.collective import collective_features, soft_label_features
+from bnpl.fraud.collective import collective_features, relation_structures, soft_label_features
+from bnpl.fraud.features import graph_features
+from bnpl.fraud.toy import planted_ring_data
 
 
 def _accounts(src, dst, y) -> FraudData:
@@ -55,3 +57,15 @@ def test_collective_features_never_see_own_label():
         other = run(flipped)
         pd.testing.assert_series_equal(base.iloc[v], other.iloc[v])
         assert not base.equals(other)        # the flip does reach other nodes' features
+
+
+def test_reused_label_free_parts_change_nothing():
+    # graph_features' cache (per-fold rebuilds) and precomputed relation structures give the same frames
+    d = planted_ring_data()
+    cache: dict = {}
+    for ids in (np.arange(0, 200, 2), np.arange(0, 120, 3)):
+        pd.testing.assert_frame_equal(graph_features(d, ids, seed=0, cache=cache), graph_features(d, ids, seed=0))
+    assert "label_free" in cache
+    soft = np.random.default_rng(0).random(200)
+    pd.testing.assert_frame_equal(soft_label_features(d, soft, relations=relation_structures(d)),
+                                  soft_label_features(d, soft))

@@ -74,10 +74,13 @@ def make_split(data: FraudData, kind: str, seed: int, test_size: float, val_size
 
 
 def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = True,
-             started: float | None = None) -> dict:
+             started: float | None = None, cache: dict | None = None) -> dict:
     """Scores and metrics of every model for one seed. Returns {model: {metrics..., 'scores': array}}.
-    With ``progress`` a line per model gives its metrics, its seconds and the seconds since ``started``."""
+    With ``progress`` a line per model gives its metrics, its seconds and the seconds since ``started``.
+    ``cache``: :func:`~bnpl.fraud.features.graph_features`' cache of label-free features, shared by
+    seeds and by ``lgbm_collective``'s per-fold rebuilds."""
     started = time.time() if started is None else started
+    cache = {} if cache is None else cache
     key = data.name.split(":")[0]
     test_size = cfg.test_size or TEST_SIZE.get(key, 0.3)
     split = make_split(data, cfg.split, seed, test_size, cfg.val_size)
@@ -85,7 +88,7 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
     tr, va, te = split.train, split.val, split.test
     causal = cfg.split == "temporal"
     t0 = time.time()
-    feats = graph_features(data, tr, causal=causal, seed=seed)
+    feats = graph_features(data, tr, causal=causal, seed=seed, cache=cache)
     feat_time = time.time() - t0
     out: dict = {"_split": split, "_y": y, "_features": feats}
     need_graph = any(m in MODEL_NAMES or m == "hybrid" for m in cfg.models)
@@ -104,7 +107,7 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
             s = stacked_lgbm_scores(feats, y, tr, va, seed, lambda sc: score_aggregates(data, sc))
         elif name == "lgbm_collective":
             s = collective_scores(data, feats, y, tr, va, seed,
-                                  lambda ids: graph_features(data, ids, causal=causal, seed=seed),
+                                  lambda ids: graph_features(data, ids, causal=causal, seed=seed, cache=cache),
                                   first_stage=out["lgbm_graph"]["scores"] if "lgbm_graph" in out else None)
         elif name in MODEL_NAMES:
             gnn_cache[name] = train_gnn(name, g, y, tr, va, seed, tcfg, extra=extra, progress=progress)
@@ -162,7 +165,8 @@ def run_benchmark(data: FraudData, cfg: BenchmarkConfig, progress: bool = True) 
     """All seeds; returns (JSON-ready summary, raw per-seed results with scores)."""
     torch.set_num_threads(2)
     t0 = time.time()
-    per_seed = [run_seed(data, cfg, s, progress, started=t0) for s in cfg.seeds]
+    cache: dict = {}
+    per_seed = [run_seed(data, cfg, s, progress, started=t0, cache=cache) for s in cfg.seeds]
     summary = summarise(per_seed, cfg.models)
     summary.update({"dataset": data.name, "config": asdict(cfg), "seconds": time.time() - t0,
                     "data": data.summary()})

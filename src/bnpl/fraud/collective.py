@@ -22,15 +22,36 @@ import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
 from bnpl.fraud.boosting import lgbm_scores
-from bnpl.fraud.features import _entity_label_block, _flow_label_block, entity_links, target_relations
+from bnpl.fraud.features import (
+    _entity_label_block,
+    _flow_label_block,
+    entity_links,
+    flow_structure,
+    target_relations,
+)
 
 
-def soft_label_features(data: FraudData, soft: np.ndarray, thresholds: tuple[float, ...] = (0.5, 0.9)) -> pd.DataFrame:
+def relation_structures(data: FraudData) -> list[tuple[str, sp.csr_matrix, dict]]:
+    """Per target-to-target relation: its name, 0/1 adjacency (self-loops dropped) and
+    :func:`~bnpl.fraud.features.flow_structure`, computed once for repeated :func:`soft_label_features`."""
+    n = data.num_nodes(data.target)
+    out = []
+    for (_, r, _), df in target_relations(data):
+        src, dst = df["src"].to_numpy(), df["dst"].to_numpy()
+        keep = src != dst
+        a = sp.csr_matrix((np.ones(keep.sum()), (src[keep], dst[keep])), shape=(n, n))
+        a.data[:] = 1.0
+        out.append((r, a, flow_structure(a)))
+    return out
+
+
+def soft_label_features(data: FraudData, soft: np.ndarray, thresholds: tuple[float, ...] = (0.5, 0.9),
+                        relations: list | None = None) -> pd.DataFrame:
     """Label features of every target node computed from ``soft`` (a fraud probability per target node:
     1/0 for known labels, a model score elsewhere). Per shared entity: its other targets' summed and mean
     soft label; per target-to-target relation: the :func:`~bnpl.fraud.features._flow_label_block` family
     plus, in and out separately, the highest neighbour's soft label and the number of neighbours above
-    each of ``thresholds``."""
+    each of ``thresholds``. ``relations``: :func:`relation_structures` (computed here when not given)."""
     n = data.num_nodes(data.target)
     soft = np.asarray(soft, dtype=np.float64)
     ones = np.ones(n)
@@ -39,14 +60,10 @@ def soft_label_features(data: FraudData, soft: np.ndarray, thresholds: tuple[flo
     for name, _, ent in entity_links(data):
         f.update({k: v for k, v in _entity_label_block(f"{name}_soft", ent, soft, ones, prior).items()
                   if not k.endswith("_known")})
-    for (_, r, _), df in target_relations(data):
-        src, dst = df["src"].to_numpy(), df["dst"].to_numpy()
-        keep = src != dst
-        a = sp.csr_matrix((np.ones(keep.sum()), (src[keep], dst[keep])), shape=(n, n))
-        a.data[:] = 1.0
-        block = _flow_label_block(f"{r}_soft", a, soft, ones)
+    for r, a, structure in relation_structures(data) if relations is None else relations:
+        block = _flow_label_block(f"{r}_soft", a, soft, ones, structure)
         f.update({k: v for k, v in block.items() if "known" not in k})
-        for d, m in (("out", a), ("in", a.T.tocsr())):
+        for d, m in (("out", a), ("in", structure["in"])):
             f[f"{r}_soft_{d}_max"] = np.asarray(m.multiply(soft[None, :]).max(1).todense()).ravel()
             for th in thresholds:
                 f[f"{r}_soft_{d}_n{int(th * 100)}"] = m @ (soft > th).astype(np.float64)
@@ -67,7 +84,8 @@ def collective_features(data: FraudData, y: np.ndarray, train: np.ndarray, val: 
     stage 1 rebuilt on the other folds' labels (``features_for(ids)``: stage-1 features from the labels
     of ``ids`` only)."""
     train = np.asarray(train)
-    soft = soft_label_features(data, _soft_labels(first_stage, y, train))
+    rels = relation_structures(data)
+    soft = soft_label_features(data, _soft_labels(first_stage, y, train), relations=rels)
     fold = np.random.default_rng(seed + 202).integers(0, folds, len(train))
     for k in range(folds):
         rows, seen = train[fold == k], train[fold != k]
@@ -75,7 +93,7 @@ def collective_features(data: FraudData, y: np.ndarray, train: np.ndarray, val: 
             continue
         fk = features_for(seen)
         sk = lgbm_scores(fk, y, seen, val, seed)
-        soft.iloc[rows] = soft_label_features(data, _soft_labels(sk, y, seen)).iloc[rows].to_numpy()
+        soft.iloc[rows] = soft_label_features(data, _soft_labels(sk, y, seen), relations=rels).iloc[rows].to_numpy()
     return soft
 
 

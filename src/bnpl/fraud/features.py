@@ -256,42 +256,54 @@ def _flow_block(name: str, a: sp.csr_matrix, amt: sp.csr_matrix, max_cycle: int)
     return f
 
 
-def _flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray) -> dict[str, np.ndarray]:
-    """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded)."""
-    f = {}
+def flow_structure(a: sp.csr_matrix) -> dict:
+    """The label-free matrices that :func:`_flow_label_block` reads, computed once per adjacency ``a`` (the
+    label features are rebuilt per fold on the same graph): transpose, returns, undirected, reciprocal,
+    2-hop reach and random-walk matrices."""
+    u = ((a + a.T) > 0).astype(np.float64).tocsr()
+    reach2 = ((u @ u + u) > 0).astype(np.float64).tolil()
+    reach2.setdiag(0)                                                # not the node itself
     a_t = a.T.tocsr()
+    return {"out": a, "in": a_t, "u": u, "recip": a.multiply(a.T).tocsr(), "reach2": reach2.tocsr(),
+            "p": sp.diags(1.0 / np.maximum(np.asarray(u.sum(1)).ravel(), 1)) @ u,
+            "out_returns": np.asarray(a.multiply(a.T).sum(1)).ravel(),
+            "in_returns": np.asarray(a_t.multiply(a_t.T).sum(1)).ravel()}
+
+
+def _flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
+                      structure: dict | None = None) -> dict[str, np.ndarray]:
+    """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded);
+    ``structure``: :func:`flow_structure` of ``a`` (computed here when not given)."""
+    f = {}
+    st = structure if structure is not None else flow_structure(a)
     # training-label rates of in/out neighbours, 1 and 2 hops (own label removed from 2-hop returns)
-    for d, m in (("out", a), ("in", a_t)):
+    for d in ("out", "in"):
+        m, m2diag = st[d], st[f"{d}_returns"]
         fr1, kn1 = m @ fraud, m @ known
-        m2diag = np.asarray(m.multiply(m.T).sum(1)).ravel()
         fr2, kn2 = m @ fr1 - m2diag * fraud, m @ kn1 - m2diag * known
         f[f"{name}_{d}_nb_fraud"] = fr1
         f[f"{name}_{d}_nb_fraud_rate"] = fr1 / np.maximum(kn1, 1)
         f[f"{name}_{d}2_nb_fraud"] = fr2
         f[f"{name}_{d}2_nb_fraud_rate"] = fr2 / np.maximum(kn2, 1)
-    f.update(_community_label_block(name, a, fraud, known))
+    f.update(_community_label_block(name, a, fraud, known, structure=st))
     return f
 
 
 def _community_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
-                           steps: int = 4, alpha: float = 0.5) -> dict[str, np.ndarray]:
+                           steps: int = 4, alpha: float = 0.5, structure: dict | None = None) -> dict[str, np.ndarray]:
     """Direction-free closeness to known fraud (fraud rings / communities): known-fraud counterparts
     among reciprocal partners, triangles closed through a known-fraud node, and label propagation
     (discounted random walks of 1..``steps`` hops from known fraud and from all known nodes). The caller
     passes labels without the node's own fold (:func:`out_of_fold_label_features`), so walks that
     return to the start carry no own label."""
-    u = ((a + a.T) > 0).astype(np.float64).tocsr()
-    recip = a.multiply(a.T).tocsr()
+    st = structure if structure is not None else flow_structure(a)
+    u, recip, reach2, p = st["u"], st["recip"], st["reach2"], st["p"]
     f = {f"{name}_recip_nb_fraud": recip @ fraud, f"{name}_recip_nb_known": recip @ known}
     f[f"{name}_fraud_triangles"] = np.asarray((u @ sp.diags(fraud) @ u).multiply(u).sum(1)).ravel() / 2.0
     f[f"{name}_und_nb_fraud"], f[f"{name}_und_nb_known"] = u @ fraud, u @ known
     f[f"{name}_und_nb_rate"] = f[f"{name}_und_nb_fraud"] / np.maximum(f[f"{name}_und_nb_known"], 1)
-    reach2 = ((u @ u + u) > 0).astype(np.float64).tolil()
-    reach2.setdiag(0)                                                # not the node itself
-    reach2 = reach2.tocsr()
     f[f"{name}_reach2_fraud"], f[f"{name}_reach2_known"] = reach2 @ fraud, reach2 @ known
     f[f"{name}_reach2_rate"] = f[f"{name}_reach2_fraud"] / np.maximum(f[f"{name}_reach2_known"], 1)
-    p = sp.diags(1.0 / np.maximum(np.asarray(u.sum(1)).ravel(), 1)) @ u
     for tag, seed_vec in (("fraud", fraud), ("known", known)):
         x, walk = seed_vec.astype(np.float64), np.zeros(len(seed_vec))
         for k in range(1, steps + 1):
@@ -390,7 +402,7 @@ def _homogeneous_aggregates(data: FraudData, hops: int = 2) -> dict[str, np.ndar
 
 
 def _label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, ...], causal: bool,
-                    adjs: list[tuple[str, sp.csr_matrix]], delay: float = 0.0) -> pd.DataFrame:
+                    adjs: list[tuple[str, sp.csr_matrix, dict]], delay: float = 0.0) -> pd.DataFrame:
     """Every feature that reads labels, computed from the labels of ``known_ids`` only (in causal mode
     with ``delay > 0``, per-entity label features only use labels at least ``delay`` old)."""
     fraud, known = train_label_channels(data, known_ids)
@@ -408,8 +420,8 @@ def _label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, 
             f.update(_entity_label_block(name, ent, fraud, known, prior))
         if time is not None and windows:
             f.update(_window_block(name, ent, time, fraud, known, windows, causal, prior))
-    for name, a in adjs:
-        f.update(_flow_label_block(name, a, fraud, known))
+    for name, a, structure in adjs:
+        f.update(_flow_label_block(name, a, fraud, known, structure))
     return pd.DataFrame(f)
 
 
@@ -437,13 +449,11 @@ def default_label_delay(time: np.ndarray | None, train_ids: np.ndarray, fraction
     return float(np.nanmax(t) - np.nanmin(t)) * fraction
 
 
-def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
-                   homogeneous_hops: int = 2, windows: tuple[int, ...] = (1, 3, 10, 30),
-                   use_time: bool | None = None, seed: int = 0, edge_model: bool = True,
-                   label_delay: float | None = None) -> pd.DataFrame:
-    """Own columns plus entity, flow, label-rate and neighbourhood aggregates for every target node;
-    with ``edge_model``, out-of-fold transfer-level laundering scores aggregated per node
-    (:mod:`bnpl.fraud.edge_scores`)."""
+def _label_free_features(data: FraudData, causal: bool, max_cycle: int, homogeneous_hops: int,
+                         use_time: bool | None) -> tuple[pd.DataFrame, dict, list]:
+    """The parts of :func:`graph_features` that read no label: own columns, entity / sequence / flow /
+    neighbourhood blocks (a dict per section, in column order) and the target-to-target relations
+    as ``(name, frame, adjacency, flow_structure)``."""
     own = tabular_features(data)
     tdf = data.nodes[data.target]
     time = tdf["time"].to_numpy(float) if "time" in tdf.columns else None
@@ -467,7 +477,8 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
         use_time = not causal          # raw time is out of range after a temporal cutoff: drift, not signal
     if time is not None and use_time:
         feats["time"] = time
-    adjs = []
+    sections = {"nodes": feats}
+    rels = []
     for (_, r, _), df in target_relations(data):
         src, dst = df["src"].to_numpy(), df["dst"].to_numpy()
         keep = src != dst
@@ -475,19 +486,43 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
         amt = sp.csr_matrix((w, (src[keep], dst[keep])), shape=(n, n))
         a = amt.copy()
         a.data[:] = 1.0
-        adjs.append((r, a))
         structure = {**_flow_block(r, a, amt, max_cycle), **_pass_through_block(r, df, n)}
-        feats.update(structure)
-        feats.update(neighbour_aggregates(r, df, pd.DataFrame(structure), n))
+        sections[r] = {**structure, **neighbour_aggregates(r, df, pd.DataFrame(structure), n)}
+        rels.append((r, df, a, flow_structure(a)))
+    sections["homogeneous"] = (_homogeneous_aggregates(data, homogeneous_hops)
+                               if homogeneous_hops and not causal else {})
+    return own, sections, rels
+
+
+def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
+                   homogeneous_hops: int = 2, windows: tuple[int, ...] = (1, 3, 10, 30),
+                   use_time: bool | None = None, seed: int = 0, edge_model: bool = True,
+                   label_delay: float | None = None, cache: dict | None = None) -> pd.DataFrame:
+    """Own columns plus entity, flow, label-rate and neighbourhood aggregates for every target node;
+    with ``edge_model``, out-of-fold transfer-level laundering scores aggregated per node
+    (:mod:`bnpl.fraud.edge_scores`). ``cache``: a dict kept between calls on the same ``data`` and
+    options (per-fold rebuilds with other training labels); the label-free parts are computed once."""
+    args = (causal, max_cycle, homogeneous_hops, use_time)
+    if cache is not None and cache.get("args") == args:
+        own, sections, rels = cache["label_free"]
+    else:
+        own, sections, rels = _label_free_features(data, *args)
+        if cache is not None:
+            cache.update(args=args, label_free=(own, sections, rels))
+    n = data.num_nodes(data.target)
+    feats: dict[str, np.ndarray] = dict(sections["nodes"])
+    for r, df, _, _ in rels:
+        feats.update(sections[r])
         if edge_model:
             feats.update(edge_score_features(df, n, label_vector(data), np.asarray(train_ids), seed=seed,
                                              causal=causal, tag=f"{r}_edge").to_dict("series"))
-    if homogeneous_hops and not causal:
-        feats.update(_homogeneous_aggregates(data, homogeneous_hops))
+    feats.update(sections["homogeneous"])
+    tdf = data.nodes[data.target]
+    time = tdf["time"].to_numpy(float) if "time" in tdf.columns else None
     if label_delay is None:
         label_delay = default_label_delay(time, np.asarray(train_ids)) if causal else 0.0
     labels = out_of_fold_label_features(data, np.asarray(train_ids), seed=seed, windows=windows, causal=causal,
-                                        adjs=adjs, delay=label_delay)
+                                        adjs=[(r, a, st) for r, _, a, st in rels], delay=label_delay)
     return pd.concat([own, pd.DataFrame(feats), labels], axis=1)
 
 
