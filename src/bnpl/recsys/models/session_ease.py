@@ -106,7 +106,6 @@ class SessionEASE(Recommender):
         s = session_matrix(train_df, self.n_items, float(p["session_quantile"])) if p["session_weight"] > 0 else None
         if s is not None:
             gram += float(p["session_weight"]) * (s.T @ s).toarray()
-        self.n_sessions = 0 if s is None else s.shape[0]
         f = attribute_matrix(getattr(side, "item_features", None), self.n_items) if p["item_side"] > 0 else None
         if f is not None and f.shape[1]:
             ff = (f @ f.T).toarray()
