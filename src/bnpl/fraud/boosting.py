@@ -7,15 +7,48 @@ import pandas as pd
 from sklearn.metrics import average_precision_score
 
 
+class Rounds:
+    """Boosting rounds of successive LightGBM fits, in call order. A recording log (the default) notes the
+    round early stopping chose at each fit; :meth:`replay` gives a log that makes the same sequence of
+    fits use those rounds without early stopping, for the refit on training + validation labels once
+    validation has done its job (model selection, stopping)."""
+
+    def __init__(self, replay: list[int] | None = None):
+        self._replay = None if replay is None else list(replay)
+        self.log: list[int] = []
+
+    @property
+    def replaying(self) -> bool:
+        return self._replay is not None
+
+    def replay(self) -> "Rounds":
+        return Rounds(self.log)
+
+    def next(self) -> int:
+        if not self._replay:
+            raise RuntimeError("Rounds: the refit made more LightGBM fits than the recorded first fit")
+        n = self._replay.pop(0)
+        self.log.append(n)
+        return n
+
+
 def fit_lgbm(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
              n_estimators: int = 500, learning_rate: float = 0.08, num_leaves: int = 31,
-             early_stopping: int = 30) -> lgb.LGBMClassifier:
-    """Gradient boosting with early stopping on validation average precision."""
-    model = lgb.LGBMClassifier(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
-                               subsample=0.8, subsample_freq=1, colsample_bytree=0.8, min_child_samples=20,
-                               scale_pos_weight=1.0, random_state=seed, n_jobs=2, verbose=-1, metric="average_precision")
+             early_stopping: int = 30, rounds: Rounds | None = None) -> lgb.LGBMClassifier:
+    """Gradient boosting with early stopping on validation average precision. ``rounds``: a
+    :class:`Rounds` log; when it replays, the fit uses its next round count and ignores ``val``."""
+    fixed = rounds is not None and rounds.replaying
+    model = lgb.LGBMClassifier(n_estimators=rounds.next() if fixed else n_estimators, learning_rate=learning_rate,
+                               num_leaves=num_leaves, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+                               min_child_samples=20, scale_pos_weight=1.0, random_state=seed, n_jobs=2, verbose=-1,
+                               metric="average_precision")
+    if fixed:
+        model.fit(x.iloc[train], y[train])
+        return model
     model.fit(x.iloc[train], y[train], eval_X=(x.iloc[val],), eval_y=(y[val],), eval_metric="average_precision",
               callbacks=[lgb.early_stopping(early_stopping, first_metric_only=True, verbose=False)])
+    if rounds is not None:
+        rounds.log.append(int(model.best_iteration_ or n_estimators))
     return model
 
 

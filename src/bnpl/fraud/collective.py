@@ -21,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
-from bnpl.fraud.boosting import lgbm_scores
+from bnpl.fraud.boosting import Rounds, lgbm_scores
 from bnpl.fraud.features import (
     _entity_label_block,
     _flow_label_block,
@@ -78,11 +78,11 @@ def _soft_labels(score: np.ndarray, y: np.ndarray, known: np.ndarray) -> np.ndar
 
 def collective_features(data: FraudData, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
                         features_for: Callable[[np.ndarray], pd.DataFrame], first_stage: np.ndarray,
-                        folds: int = 3) -> pd.DataFrame:
+                        folds: int = 3, rounds: Rounds | None = None) -> pd.DataFrame:
     """Soft-label features of every target node (see the module docstring): from ``first_stage`` (stage-1
     scores fitted on all training labels) for validation / test nodes; for training fold ``k`` from a
     stage 1 rebuilt on the other folds' labels (``features_for(ids)``: stage-1 features from the labels
-    of ``ids`` only)."""
+    of ``ids`` only). ``rounds``: see :func:`~bnpl.fraud.boosting.fit_lgbm`."""
     train = np.asarray(train)
     rels = relation_structures(data)
     soft = soft_label_features(data, _soft_labels(first_stage, y, train), relations=rels)
@@ -92,18 +92,19 @@ def collective_features(data: FraudData, y: np.ndarray, train: np.ndarray, val: 
         if len(rows) == 0:
             continue
         fk = features_for(seen)
-        sk = lgbm_scores(fk, y, seen, val, seed)
+        sk = lgbm_scores(fk, y, seen, val, seed, rounds=rounds)
         soft.iloc[rows] = soft_label_features(data, _soft_labels(sk, y, seen), relations=rels).iloc[rows].to_numpy()
     return soft
 
 
 def collective_scores(data: FraudData, feats: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray,
                       seed: int, features_for: Callable[[np.ndarray], pd.DataFrame],
-                      first_stage: np.ndarray | None = None, folds: int = 3) -> np.ndarray:
+                      first_stage: np.ndarray | None = None, folds: int = 3,
+                      rounds: Rounds | None = None) -> np.ndarray:
     """Stage-2 fraud scores: LightGBM on ``feats`` (stage-1 features from all training labels) plus
     :func:`collective_features`; ``first_stage`` are the scores of the stage-1 model on ``feats``
-    (fitted here when not given)."""
+    (fitted here when not given). ``rounds``: see :func:`~bnpl.fraud.boosting.fit_lgbm`."""
     if first_stage is None:
-        first_stage = lgbm_scores(feats, y, train, val, seed)
-    soft = collective_features(data, y, train, val, seed, features_for, first_stage, folds)
-    return lgbm_scores(pd.concat([feats.reset_index(drop=True), soft], axis=1), y, train, val, seed)
+        first_stage = lgbm_scores(feats, y, train, val, seed, rounds=rounds)
+    soft = collective_features(data, y, train, val, seed, features_for, first_stage, folds, rounds)
+    return lgbm_scores(pd.concat([feats.reset_index(drop=True), soft], axis=1), y, train, val, seed, rounds=rounds)

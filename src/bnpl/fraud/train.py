@@ -54,7 +54,8 @@ def _inputs(g: HomGraph, y: np.ndarray, shown: np.ndarray, extra: torch.Tensor |
 def train_gnn(name: str, g: HomGraph, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
               cfg: TrainConfig | None = None, extra: np.ndarray | None = None, progress: bool = False) -> GNNResult:
     """Train model ``name`` on target-node labels ``y`` (-1 unlabelled); ``extra`` are optional extra
-    input columns for target nodes (zero for other node types)."""
+    input columns for target nodes (zero for other node types). With an empty ``val`` it trains
+    ``cfg.epochs`` epochs and keeps the last (the refit once validation has chosen the epochs)."""
     cfg = cfg or TrainConfig()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -87,9 +88,9 @@ def train_gnn(name: str, g: HomGraph, y: np.ndarray, train: np.ndarray, val: np.
         with torch.no_grad():
             h = model.embed(x_eval)
             prob = torch.sigmoid(model.head(h))[: g.n_target].numpy()
-        ap = float(average_precision_score(y[val], prob[val]))
+        ap = float(average_precision_score(y[val], prob[val])) if len(val) else float("nan")
         history.append({"epoch": epoch, "loss": loss.item(), "val_auprc": ap})
-        if ap > best[0]:
+        if not len(val) or ap > best[0]:           # without validation (a refit): the last epoch
             best, bad = (ap, epoch, prob.copy(), h[: g.n_target].numpy().copy()), 0
         else:
             bad += 1
