@@ -83,3 +83,13 @@ def test_run_seed_reports_refit_and_train_only_metrics():
         assert on[name]["auprc_no_refit"] == pytest.approx(off[name]["auprc"])
         assert "auprc_no_refit" not in off[name]
         assert not np.allclose(on[name]["scores"], off[name]["scores"])   # the refit is another model
+
+
+def test_temporal_split_does_not_refit_unless_asked():
+    d = tiny(n=300)
+    kw = dict(split="temporal", models=["lgbm_graph"], test_size=0.2, val_size=0.2)
+    default = run_seed(d, BenchmarkConfig(**kw), seed=0, progress=False)
+    assert "auprc_no_refit" not in default["lgbm_graph"]
+    assert set(default["_refit_ids"]) == set(default["_split"].train)
+    asked = run_seed(d, BenchmarkConfig(refit=True, **kw), seed=0, progress=False)
+    assert "auprc_no_refit" in asked["lgbm_graph"]

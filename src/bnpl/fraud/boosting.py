@@ -21,7 +21,7 @@ class Rounds:
     def replaying(self) -> bool:
         return self._replay is not None
 
-    def replay(self) -> "Rounds":
+    def replay(self) -> Rounds:
         return Rounds(self.log)
 
     def next(self) -> int:

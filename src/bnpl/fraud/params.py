@@ -16,7 +16,7 @@ class FraudParams(NotebookParams):
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
     epochs: int = Field(20, ge=1)
     hidden: int = Field(32, ge=4)
-    refit: bool = True            # test the models refitted on training + validation labels
+    refit: bool | None = None     # test the models refitted on training + validation labels (None: random split only)
     n_transactions: int = Field(20000, ge=1000)   # size of the world generated when data_dir is missing
     recent_targets: int | None = Field(20000, ge=100)   # keep the latest N target nodes (None = all)
     explain: bool = True
