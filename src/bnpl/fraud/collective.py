@@ -23,9 +23,9 @@ import scipy.sparse as sp
 from bnpl.data.normalised import FraudData
 from bnpl.fraud.boosting import Rounds, lgbm_scores
 from bnpl.fraud.features import (
-    _entity_label_block,
-    _flow_label_block,
+    entity_label_block,
     entity_links,
+    flow_label_block,
     flow_structure,
     target_relations,
 )
@@ -49,7 +49,7 @@ def soft_label_features(data: FraudData, soft: np.ndarray, thresholds: tuple[flo
                         relations: list | None = None) -> pd.DataFrame:
     """Label features of every target node computed from ``soft`` (a fraud probability per target node:
     1/0 for known labels, a model score elsewhere). Per shared entity: its other targets' summed and mean
-    soft label; per target-to-target relation: the :func:`~bnpl.fraud.features._flow_label_block` family
+    soft label; per target-to-target relation: the :func:`~bnpl.fraud.features.flow_label_block` family
     plus, in and out separately, the highest neighbour's soft label and the number of neighbours above
     each of ``thresholds``. ``relations``: :func:`relation_structures` (computed here when not given)."""
     n = data.num_nodes(data.target)
@@ -58,10 +58,10 @@ def soft_label_features(data: FraudData, soft: np.ndarray, thresholds: tuple[flo
     f: dict[str, np.ndarray] = {}
     prior = float(soft.mean()) if n else 0.0
     for name, _, ent in entity_links(data):
-        f.update({k: v for k, v in _entity_label_block(f"{name}_soft", ent, soft, ones, prior).items()
+        f.update({k: v for k, v in entity_label_block(f"{name}_soft", ent, soft, ones, prior).items()
                   if not k.endswith("_known")})
     for r, a, structure in relation_structures(data) if relations is None else relations:
-        block = _flow_label_block(f"{r}_soft", a, soft, ones, structure)
+        block = flow_label_block(f"{r}_soft", a, soft, ones, structure)
         f.update({k: v for k, v in block.items() if "known" not in k})
         for d, m in (("out", a), ("in", structure["in"])):
             f[f"{r}_soft_{d}_max"] = np.asarray(m.multiply(soft[None, :]).max(1).todense()).ravel()

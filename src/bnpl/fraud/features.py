@@ -135,7 +135,7 @@ def _pair_sequences(links: list[tuple[str, str, np.ndarray]], time: np.ndarray) 
     return f
 
 
-def _entity_label_block(name: str, ent: np.ndarray, fraud: np.ndarray, known: np.ndarray,
+def entity_label_block(name: str, ent: np.ndarray, fraud: np.ndarray, known: np.ndarray,
                         prior: float) -> dict[str, np.ndarray]:
     """Known fraud count and smoothed fraud rate of the entity's other targets."""
     n_ent = int(ent.max()) + 1
@@ -257,7 +257,7 @@ def _flow_block(name: str, a: sp.csr_matrix, amt: sp.csr_matrix, max_cycle: int)
 
 
 def flow_structure(a: sp.csr_matrix) -> dict:
-    """The label-free matrices that :func:`_flow_label_block` reads, computed once per adjacency ``a`` (the
+    """The label-free matrices that :func:`flow_label_block` reads, computed once per adjacency ``a`` (the
     label features are rebuilt per fold on the same graph): transpose, returns, undirected, reciprocal,
     2-hop reach and random-walk matrices."""
     u = ((a + a.T) > 0).astype(np.float64).tocsr()
@@ -270,7 +270,7 @@ def flow_structure(a: sp.csr_matrix) -> dict:
             "in_returns": np.asarray(a_t.multiply(a_t.T).sum(1)).ravel()}
 
 
-def _flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
+def flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
                       structure: dict | None = None) -> dict[str, np.ndarray]:
     """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded);
     ``structure``: :func:`flow_structure` of ``a`` (computed here when not given)."""
@@ -417,11 +417,11 @@ def _label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, 
             f.update(_delayed_label_block(name, ent, time, fraud, known, windows, delay, prior))
             continue
         if name != "all":
-            f.update(_entity_label_block(name, ent, fraud, known, prior))
+            f.update(entity_label_block(name, ent, fraud, known, prior))
         if time is not None and windows:
             f.update(_window_block(name, ent, time, fraud, known, windows, causal, prior))
     for name, a, structure in adjs:
-        f.update(_flow_label_block(name, a, fraud, known, structure))
+        f.update(flow_label_block(name, a, fraud, known, structure))
     return pd.DataFrame(f)
 
 
