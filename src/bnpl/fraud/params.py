@@ -13,7 +13,7 @@ class FraudParams(NotebookParams):
     data_dir: str = "data/synthetic/default"
     split: Literal["random", "temporal"] = "random"
     models: list[str] = Field(default_factory=lambda: ["lgbm_tabular", "lgbm_graph", "sage"])
-    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     epochs: int = Field(20, ge=1)
     hidden: int = Field(32, ge=4)
     refit: bool | None = None     # test the models refitted on training + validation labels (None: random split only)
