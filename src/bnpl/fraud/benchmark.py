@@ -10,10 +10,10 @@ features -> LightGBM). GNNs get the node inputs, the label-trick channels and (`
 same graph-aggregate features as the boosters, so every model sees the same information.
 
 Protocol: every model is fitted on the training labels and early-stopped on validation; validation
-AUPRC picks the best model and the F1 threshold. Then (``refit``, the default on random splits) each model is refitted
-on training + validation labels with the rounds / epochs validation chose, as one would before
-deployment, and the test metrics are the refit's; the train-only fit's test AUROC / AUPRC are kept
-beside them (``*_no_refit``).
+AUPRC picks the best model and the F1 threshold. Then (``refit``, the default on random splits) each
+model is refitted on training + validation labels with the rounds / epochs validation chose, as one
+would before deployment, and the test metrics are the refit's; the train-only fit's test AUROC /
+AUPRC are kept beside them (``*_no_refit``).
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from bnpl.data.normalised import FraudData
+from bnpl.data.splits import Split
 from bnpl.errors import BnplError
 from bnpl.fraud.boosting import Rounds, fit_lgbm, lgbm_scores, stacked_lgbm_scores
 from bnpl.fraud.collective import collective_scores
@@ -83,7 +84,7 @@ def make_split(data: FraudData, kind: str, seed: int, test_size: float, val_size
     raise BnplError(f"unknown split {kind!r}; expected 'random' or 'temporal'")
 
 
-def refit_ids(split, data: FraudData) -> np.ndarray:
+def refit_ids(split: Split, data: FraudData) -> np.ndarray:
     """Labelled nodes of the refit: training plus validation; for a temporal split only the validation
     labels already known when the test period starts (``label_time <= val_cutoff``)."""
     val = np.asarray(split.val)
@@ -141,10 +142,10 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
     """Scores and metrics of every model for one seed. Returns {model: {metrics..., 'scores': array}}.
 
     Each model is fitted on the training labels, early-stopped and compared on validation
-    (``val_auprc``, the F1 threshold). With ``cfg.refit`` (by default on random splits) it is then refitted on training + validation
-    labels (:func:`refit_ids`: label features and the model both see them) with the boosting rounds /
-    GNN epochs validation chose; its test metrics come from the refit, the train-only fit's test AUROC /
-    AUPRC stay as ``auroc_no_refit`` / ``auprc_no_refit``.
+    (``val_auprc``, the F1 threshold). With ``cfg.refit`` (by default on random splits) it is then
+    refitted on training + validation labels (:func:`refit_ids`: label features and the model both see
+    them) with the boosting rounds / GNN epochs validation chose; its test metrics come from the refit,
+    the train-only fit's test AUROC / AUPRC stay as ``auroc_no_refit`` / ``auprc_no_refit``.
     With ``progress`` a line per model gives its metrics, its seconds and the seconds since ``started``.
     ``cache``: :func:`~bnpl.fraud.features.graph_features`' cache of label-free features, shared by
     seeds, by ``lgbm_collective``'s per-fold rebuilds and by the refit."""

@@ -136,7 +136,7 @@ def _pair_sequences(links: list[tuple[str, str, np.ndarray]], time: np.ndarray) 
 
 
 def entity_label_block(name: str, ent: np.ndarray, fraud: np.ndarray, known: np.ndarray,
-                        prior: float) -> dict[str, np.ndarray]:
+                       prior: float) -> dict[str, np.ndarray]:
     """Known fraud count and smoothed fraud rate of the entity's other targets."""
     n_ent = int(ent.max()) + 1
     fr_sum = np.bincount(ent, weights=fraud, minlength=n_ent)[ent] - fraud
@@ -271,7 +271,7 @@ def flow_structure(a: sp.csr_matrix) -> dict:
 
 
 def flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
-                      structure: dict | None = None) -> dict[str, np.ndarray]:
+                     structure: dict | None = None) -> dict[str, np.ndarray]:
     """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded);
     ``structure``: :func:`flow_structure` of ``a`` (computed here when not given)."""
     f = {}
