@@ -46,6 +46,8 @@ def test_benchmark_tiny_synthetic_run(tmp_path, capsys):
     for m in ("auroc", "auprc", "f1_fraud"):
         assert m in res["models"]["sage"]["mean"] and m in res["models"]["sage"]["std"]
     assert res["best"]["model"] in res["models"] and "auprc" in res["best"]["test"]
+    assert res["best"]["test_from"] == "refit on training + validation labels"    # the random split's default
+    assert "auprc_no_refit" in res["models"]["sage"]["mean"]
     progress = [ln for ln in capsys.readouterr().out.splitlines() if "elapsed" in ln]
     assert len(progress) == 4 and progress[-1].lstrip().startswith("seed 1 sage")   # one line per (seed, model)
 

@@ -75,6 +75,7 @@ def test_run_seed_reports_refit_and_train_only_metrics():
               test_size=0.3, val_size=0.2)
     on = run_seed(d, BenchmarkConfig(**kw), seed=0, progress=False)
     off = run_seed(d, BenchmarkConfig(refit=False, **kw), seed=0, progress=False)
+    assert on["_refitted"] and not off["_refitted"]
     split = on["_split"]
     assert set(on["_refit_ids"]) == set(split.train) | set(split.val)
     for name in kw["models"]:

@@ -169,7 +169,8 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
         extra.append(scale_features(feats[-1].to_numpy(np.float64)) if cfg.gnn_features else None)
     done = [{"gnn": {}} for _ in passes]
     state: dict = {}
-    out: dict = {"_split": split, "_y": y, "_features": feats[0], "_refit_ids": passes[-1]}
+    out: dict = {"_split": split, "_y": y, "_features": feats[0], "_refit_ids": passes[-1],
+                 "_refitted": len(passes) > 1}
     for name in cfg.models:
         t = time.time()
         for p, ids in enumerate(passes):
@@ -233,6 +234,8 @@ def run_benchmark(data: FraudData, cfg: BenchmarkConfig, progress: bool = True) 
     summary = summarise(per_seed, cfg.models)
     summary.update({"dataset": data.name, "config": asdict(cfg), "seconds": time.time() - t0,
                     "data": data.summary()})
+    summary["best"]["test_from"] = ("refit on training + validation labels" if all(r["_refitted"] for r in per_seed)
+                                    else "fit on training labels")
     typ = typology_recall(data, per_seed, cfg.models)
     if len(typ):
         summary["typology_recall"] = typ.to_dict()
