@@ -50,8 +50,8 @@ report: setup ## render the latest executed notebooks into reports/index.html
 mlflow-ui: setup ## MLflow UI on the local tracking store (mlflow.db)
 	$(VENV)/bin/mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/mlflow.db} --port $(PORT)
 
-lint: setup ## ruff over src/ and tests/
-	$(VENV)/bin/ruff check src tests
+lint: setup ## ruff over src/, tests/ and experiments/
+	$(VENV)/bin/ruff check src tests experiments
 
 fraud-benchmark: setup ## fraud model zoo on S-FFSD and AMLSim from ../shared/data (minutes)
 	$(BNPL) fraud benchmark --dataset s-ffsd --path ../shared/data/fraud/s-ffsd --split random --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-random.json

@@ -36,7 +36,7 @@ def _planted(n=600, seed=0) -> FraudData:
     return FraudData("amlsim:planted", nodes, rels, "account", labels)
 
 
-def test_probe_scores_every_variant_on_validation_and_test_only_when_asked():
+def test_probe_scores_every_variant_on_validation():
     probe = _probe()
     data = _planted()
     y = label_vector(data)
@@ -47,9 +47,20 @@ def test_probe_scores_every_variant_on_validation_and_test_only_when_asked():
     assert not any(k.startswith("TEST") for k in out)
     assert all(0.0 <= v <= 1.0 for v in out.values())
     assert out["base"] > 2 * y.mean()                                 # the planted rings are found
-    with_test = probe.probe_seed(data, y, 0, {}, ei, report_test=True)
-    assert with_test["base"] == pytest.approx(out["base"])
-    assert {"TEST base", "TEST fold_seed+1000", "TEST fold_seed+2000"} <= set(with_test)
+
+
+def test_probe_main_reads_amlsim_files_and_reports_test_only_when_asked(tmp_path):
+    data = _planted()
+    y = label_vector(data)
+    tx = data.relations[("account", "transfer", "account")]
+    pd.DataFrame({"nodeid": np.arange(len(y)), "isFraud": y, "init_balance": 100.0}).to_csv(
+        tmp_path / "nodes.csv", index=False)
+    pd.DataFrame({"sourceNodeId": tx["src"], "targetNodeId": tx["dst"], "value": tx["amount"].round(2),
+                  "time": tx["time"].astype(int)}).to_csv(tmp_path / "transactions.csv", index=False)
+    table = _probe().main([str(tmp_path), "--seeds", "0", "--report-test"])
+    assert {"TEST base", "TEST fold_seed+1000", "TEST fold_seed+2000"} <= set(table.index)
+    assert table.loc["base", "vs_base"] == 0 and table.loc["TEST base", "vs_base"] == 0
+    assert table.loc["TEST base", 0] > 2 * y.mean()
 
 
 def test_probe_bad_path_is_one_line(tmp_path):
