@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from bnpl.data.normalised import FraudData
+from bnpl.errors import BnplError
 from bnpl.fraud.boosting import fit_lgbm
 from bnpl.fraud.features import graph_features
 from bnpl.fraud.graph import label_vector, restrict_to_time
@@ -47,6 +49,10 @@ def fit_inductive(data: FraudData, cutoff: float, val_frac: float = 0.2, seed: i
     lab = past.labels.sort_values("label_time")["node_id"].to_numpy()
     n_val = max(1, int(len(lab) * val_frac))
     train, val = np.sort(lab[:-n_val]), np.sort(lab[-n_val:])
+    if len(np.unique(y[train])) < 2 or not (y[val] == 1).any():
+        raise BnplError(f"{data.name}: at cutoff {cutoff} only {len(lab)} labels are known ({int(y[lab].sum())} fraud); "
+                        f"the inductive scorer needs both classes among its training labels and a fraud among the "
+                        f"latest {val_frac:.0%} for early stopping. Choose a later cutoff")
     x = graph_features(past, train, causal=True, seed=seed)
     return InductiveScorer(fit_lgbm(x, y, train, val, seed), list(x.columns), _kept(data, cutoff)[train], seed)
 
@@ -65,3 +71,31 @@ def measure_latency(scorer: InductiveScorer, data: FraudData, new_ids: np.ndarra
         times.append(time.perf_counter() - t0)
     return {"p50_s": float(np.percentile(times, 50)), "p95_s": float(np.percentile(times, 95)),
             "batches": len(times), "batch_size": batch_size, "scores": pd.concat(scores)}
+
+
+def latency_report(data: FraudData, cutoff_quantile: float = 0.8, batch_size: int = 100, max_batches: int = 20,
+                   seed: int = 0) -> dict:
+    """Fit the inductive scorer on the graph as known at the ``cutoff_quantile`` of the target nodes' times,
+    then score the later targets in time order, batch by batch (:func:`measure_latency`). Adds the cutoff,
+    the history size (targets known at the cutoff) and the AUROC / AUPRC of the scored labelled targets
+    (None where they hold one class only)."""
+    if data.nodes[data.target].get("time") is None:
+        raise BnplError(f"{data.name}: target nodes have no 'time' column; inductive scoring needs arrival times")
+    if not 0 < cutoff_quantile < 1:
+        raise BnplError(f"cutoff_quantile must be in (0, 1) (got {cutoff_quantile})")
+    if batch_size < 1 or max_batches < 1:
+        raise BnplError(f"batch_size and max_batches must be >= 1 (got {batch_size}, {max_batches})")
+    t = data.nodes[data.target]["time"].to_numpy(np.float64)
+    cutoff = float(np.quantile(t, cutoff_quantile))
+    new = np.flatnonzero(t > cutoff)
+    if len(new) == 0:
+        raise BnplError(f"{data.name}: no target node arrives after the {cutoff_quantile} time quantile ({cutoff})")
+    lat = measure_latency(fit_inductive(data, cutoff, seed=seed), data, new, batch_size, max_batches)
+    s = lat["scores"]
+    y = label_vector(data)[s.index.to_numpy()]
+    lab = y >= 0
+    both = len(np.unique(y[lab])) == 2
+    lat.update(cutoff=cutoff, history=int((t <= cutoff).sum()), scored=len(s), scored_labelled=int(lab.sum()),
+               auroc=float(roc_auc_score(y[lab], s.to_numpy()[lab])) if both else None,
+               auprc=float(average_precision_score(y[lab], s.to_numpy()[lab])) if both else None)
+    return lat
