@@ -26,7 +26,9 @@ def test_latency_report_counts_and_quality():
     t = data.nodes[data.target]["time"].to_numpy()
     rep = latency_report(data, cutoff_quantile=0.7, batch_size=25, max_batches=3)
     assert rep["history"] == int((t <= np.quantile(t, 0.7)).sum())
-    assert rep["batches"] == 3 and rep["scored"] == 75 == len(rep["scores"])
+    assert rep["batches"] == 3 and len(rep["scores"]) == 75
+    assert rep["later"] == int((t > rep["cutoff"]).sum()) and rep["later_labelled"] <= rep["later"]
+    assert set(rep["scores"].index) <= set(np.flatnonzero(t > rep["cutoff"]))   # only later targets are timed
     assert 0 < rep["p50_s"] <= rep["p95_s"]
     assert rep["scores"].index.min() > 0 and (t[rep["scores"].index] > rep["cutoff"]).all()
     assert rep["auroc"] > 0.7                                          # the planted device ring is found

@@ -80,8 +80,8 @@ def latency(args: argparse.Namespace) -> int:
     data = load_fraud(args.dataset, args.path)
     rep = latency_report(data, args.cutoff, args.batch_size, args.batches, args.seed)
     rep.pop("scores")
-    quality = (f"; AUROC {rep['auroc']:.4f}, AUPRC {rep['auprc']:.4f} on {rep['scored_labelled']} labelled"
-               if rep["auroc"] is not None else "")
+    quality = (f"; on all {rep['later_labelled']} later labelled targets ({rep['later_fraud']} fraud) AUROC "
+               f"{rep['auroc']:.4f}, AUPRC {rep['auprc']:.4f}" if rep["auroc"] is not None else "")
     print(f"{rep['batches']} batches of {rep['batch_size']} after a history of {rep['history']} targets: "
           f"p50 {rep['p50_s']:.3f}s, p95 {rep['p95_s']:.3f}s per batch{quality}")
     if args.out:

@@ -21,6 +21,9 @@ class FraudParams(NotebookParams):
     recent_targets: int | None = Field(20000, ge=100)   # keep the latest N target nodes (None = all)
     explain: bool = True
     inductive_batches: int = Field(3, ge=0)
+    # the latest N targets for inductive scoring (None = all): a window longer than the label delay, so that
+    # legit labels (confirmed 30 days after the order in the synthetic world) are known at its cutoff
+    inductive_targets: int | None = Field(100000, ge=100)
 
     @field_validator("models")
     @classmethod
