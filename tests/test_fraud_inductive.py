@@ -30,7 +30,6 @@ def test_latency_report_counts_and_quality():
     assert rep["later"] == int((t > rep["cutoff"]).sum()) and rep["later_labelled"] <= rep["later"]
     assert set(rep["scores"].index) <= set(np.flatnonzero(t > rep["cutoff"]))   # only later targets are timed
     assert 0 < rep["p50_s"] <= rep["p95_s"]
-    assert rep["scores"].index.min() > 0 and (t[rep["scores"].index] > rep["cutoff"]).all()
     assert rep["auroc"] > 0.7                                          # the planted device ring is found
 
 

@@ -50,7 +50,7 @@ def fit_inductive(data: FraudData, cutoff: float, val_frac: float = 0.2, seed: i
     n_val = max(1, int(len(lab) * val_frac))
     train, val = np.sort(lab[:-n_val]), np.sort(lab[-n_val:])
     if len(np.unique(y[train])) < 2 or not (y[val] == 1).any():
-        raise BnplError(f"{data.name}: at cutoff {cutoff} only {len(lab)} labels are known ({int(y[lab].sum())} fraud); "
+        raise BnplError(f"{data.name}: at cutoff {cutoff}, {len(lab)} labels are known ({int(y[lab].sum())} fraud); "
                         f"the inductive scorer needs both classes among its training labels and a fraud among the "
                         f"latest {val_frac:.0%} for early stopping. Choose a later cutoff")
     x = graph_features(past, train, causal=True, seed=seed)
