@@ -60,3 +60,23 @@ def test_fit_inductive_refuses_a_cutoff_without_known_fraud():
     first_fraud = data.labels.query("label == 1")["label_time"].min()
     with pytest.raises(BnplError, match="both classes.*later cutoff"):
         fit_inductive(data, cutoff=float(first_fraud) - 0.5)
+
+
+def test_skipping_out_of_fold_passes_leaves_non_training_rows_unchanged():
+    from bnpl.fraud.features import graph_features
+
+    data = planted_ring_data(300, seed=3)
+    train = np.arange(0, 300, 2)
+    oof = graph_features(data, train, causal=True)
+    fast = graph_features(data, train, causal=True, label_folds=0)
+    rest = np.setdiff1d(np.arange(300), train)
+    np.testing.assert_allclose(fast.iloc[rest].to_numpy(float), oof.iloc[rest].to_numpy(float))
+    assert not np.allclose(fast.iloc[train].to_numpy(float), oof.iloc[train].to_numpy(float), equal_nan=True)
+
+
+def test_scorer_refuses_its_own_training_nodes():
+    data = planted_ring_data(300, seed=1)
+    t = data.nodes[data.target]["time"].to_numpy()
+    scorer = fit_inductive(data, cutoff=float(np.quantile(t, 0.6)))
+    with pytest.raises(BnplError, match="trained on"):
+        scorer.score(data, scorer.train_ids[:3], now=float(t.max()))

@@ -428,8 +428,12 @@ def _label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, 
 def out_of_fold_label_features(data: FraudData, train_ids: np.ndarray, seed: int = 0, folds: int = 5,
                                **kw) -> pd.DataFrame:
     """Label features where a training node's own fold never contributes (no self-label leakage,
-    not even the anti-correlation of leave-one-out encodings); other nodes use all training labels."""
+    not even the anti-correlation of leave-one-out encodings); other nodes use all training labels.
+    ``folds=0`` skips the out-of-fold passes: training nodes then see their own labels, so this is only
+    for scoring nodes outside ``train_ids`` (their values are the same either way)."""
     out = _label_features(data, train_ids, **kw)
+    if folds == 0:
+        return out
     rng = np.random.default_rng(seed)
     fold = rng.integers(0, folds, len(train_ids))
     for k in range(folds):
@@ -497,11 +501,14 @@ def _label_free_features(data: FraudData, causal: bool, max_cycle: int, homogene
 def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
                    homogeneous_hops: int = 2, windows: tuple[int, ...] = (1, 3, 10, 30),
                    use_time: bool | None = None, seed: int = 0, edge_model: bool = True,
-                   label_delay: float | None = None, cache: dict | None = None) -> pd.DataFrame:
+                   label_delay: float | None = None, cache: dict | None = None,
+                   label_folds: int = 5) -> pd.DataFrame:
     """Own columns plus entity, flow, label-rate and neighbourhood aggregates for every target node;
     with ``edge_model``, out-of-fold transfer-level laundering scores aggregated per node
     (:mod:`bnpl.fraud.edge_scores`). ``cache``: a dict kept between calls on the same ``data`` and
-    options (per-fold rebuilds with other training labels); the label-free parts are computed once."""
+    options (per-fold rebuilds with other training labels); the label-free parts are computed once.
+    ``label_folds``: folds of :func:`out_of_fold_label_features`; 0 when only nodes outside ``train_ids``
+    are scored (inductive scoring), which gives them the same values without the per-fold passes."""
     args = (causal, max_cycle, homogeneous_hops, use_time)
     if cache is not None and cache.get("args") == args:
         own, sections, rels = cache["label_free"]
@@ -521,8 +528,8 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
     time = tdf["time"].to_numpy(float) if "time" in tdf.columns else None
     if label_delay is None:
         label_delay = default_label_delay(time, np.asarray(train_ids)) if causal else 0.0
-    labels = out_of_fold_label_features(data, np.asarray(train_ids), seed=seed, windows=windows, causal=causal,
-                                        adjs=[(r, a, st) for r, _, a, st in rels], delay=label_delay)
+    labels = out_of_fold_label_features(data, np.asarray(train_ids), seed=seed, folds=label_folds, windows=windows,
+                                        causal=causal, adjs=[(r, a, st) for r, _, a, st in rels], delay=label_delay)
     return pd.concat([own, pd.DataFrame(feats), labels], axis=1)
 
 
