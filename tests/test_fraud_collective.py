@@ -4,8 +4,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
-from bnpl.fraud.collective import collective_features, relation_structures, soft_label_features
-from bnpl.fraud.features import graph_features
+from bnpl.fraud.collective import collective_features, soft_label_features
+from bnpl.fraud.features import graph_features, relation_structures
 from bnpl.fraud.toy import planted_ring_data
 
 

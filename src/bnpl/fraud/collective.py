@@ -18,7 +18,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
 from bnpl.fraud.boosting import Rounds, lgbm_scores
@@ -26,23 +25,8 @@ from bnpl.fraud.features import (
     entity_label_block,
     entity_links,
     flow_label_block,
-    flow_structure,
-    target_relations,
+    relation_structures,
 )
-
-
-def relation_structures(data: FraudData) -> list[tuple[str, sp.csr_matrix, dict]]:
-    """Per target-to-target relation: its name, 0/1 adjacency (self-loops dropped) and
-    :func:`~bnpl.fraud.features.flow_structure`, computed once for repeated :func:`soft_label_features`."""
-    n = data.num_nodes(data.target)
-    out = []
-    for (_, r, _), df in target_relations(data):
-        src, dst = df["src"].to_numpy(), df["dst"].to_numpy()
-        keep = src != dst
-        a = sp.csr_matrix((np.ones(keep.sum()), (src[keep], dst[keep])), shape=(n, n))
-        a.data[:] = 1.0
-        out.append((r, a, flow_structure(a)))
-    return out
 
 
 def soft_label_features(data: FraudData, soft: np.ndarray, thresholds: tuple[float, ...] = (0.5, 0.9),

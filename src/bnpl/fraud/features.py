@@ -270,6 +270,20 @@ def flow_structure(a: sp.csr_matrix) -> dict:
             "in_returns": np.asarray(a_t.multiply(a_t.T).sum(1)).ravel()}
 
 
+def relation_structures(data: FraudData) -> list[tuple[str, sp.csr_matrix, dict]]:
+    """Per target-to-target relation: its name, 0/1 adjacency (self-loops dropped) and :func:`flow_structure`,
+    computed once for repeated label features (per-fold rebuilds, soft-label features)."""
+    n = data.num_nodes(data.target)
+    out = []
+    for (_, r, _), df in target_relations(data):
+        src, dst = df["src"].to_numpy(), df["dst"].to_numpy()
+        keep = src != dst
+        a = sp.csr_matrix((np.ones(keep.sum()), (src[keep], dst[keep])), shape=(n, n))
+        a.data[:] = 1.0
+        out.append((r, a, flow_structure(a)))
+    return out
+
+
 def flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
                      structure: dict | None = None) -> dict[str, np.ndarray]:
     """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded);
@@ -483,16 +497,14 @@ def _label_free_features(data: FraudData, causal: bool, max_cycle: int, homogene
         feats["time"] = time
     sections = {"nodes": feats}
     rels = []
-    for (_, r, _), df in target_relations(data):
+    for ((_, r, _), df), (_, a, st) in zip(target_relations(data), relation_structures(data), strict=True):
         src, dst = df["src"].to_numpy(), df["dst"].to_numpy()
         keep = src != dst
         w = df["amount"].to_numpy(float)[keep] if "amount" in df.columns else np.ones(keep.sum())
         amt = sp.csr_matrix((w, (src[keep], dst[keep])), shape=(n, n))
-        a = amt.copy()
-        a.data[:] = 1.0
         structure = {**_flow_block(r, a, amt, max_cycle), **_pass_through_block(r, df, n)}
         sections[r] = {**structure, **neighbour_aggregates(r, df, pd.DataFrame(structure), n)}
-        rels.append((r, df, a, flow_structure(a)))
+        rels.append((r, df, a, st))
     sections["homogeneous"] = (_homogeneous_aggregates(data, homogeneous_hops)
                                if homogeneous_hops and not causal else {})
     return own, sections, rels
