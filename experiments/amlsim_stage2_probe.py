@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import warnings
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import torch
@@ -43,14 +42,8 @@ from bnpl.fraud.graph import label_vector
 
 
 def lgbm_variant(x, y, tr, va, seed, **kw):
-    """The benchmark's LightGBM settings with ``kw`` changed, early-stopped on validation AUPRC."""
-    patience = kw.pop("patience", 30)
-    params = dict(n_estimators=2000, learning_rate=0.08, num_leaves=31, subsample=0.8, subsample_freq=1,
-                  colsample_bytree=0.8, min_child_samples=20, random_state=seed, n_jobs=2, verbose=-1) | kw
-    m = lgb.LGBMClassifier(**params)
-    m.fit(x.iloc[tr], y[tr], eval_X=(x.iloc[va],), eval_y=(y[va],), eval_metric="average_precision",
-          callbacks=[lgb.early_stopping(patience, first_metric_only=True, verbose=False)])
-    return m.predict_proba(x)[:, 1]
+    """The benchmark's LightGBM (:func:`~bnpl.fraud.boosting.fit_lgbm`) with ``kw`` changed, up to 2000 rounds."""
+    return fit_lgbm(x, y, tr, va, seed, n_estimators=2000, **kw).predict_proba(x)[:, 1]
 
 
 def correct_and_smooth(score, y, tr, edge_index, smooth: bool):
@@ -96,7 +89,7 @@ def probe_seed(data, y, seed, cache, edge_index, report_test: bool = False) -> d
         xo = stage2_features(seed + off)
         scores[f"fold_seed+{off}"] = fit_lgbm(xo, y, tr, va, seed + off).predict_proba(xo)[:, 1]
     scores |= {"spw3": lgbm_variant(x, y, tr, va, seed, scale_pos_weight=3.0),
-               "patience100": lgbm_variant(x, y, tr, va, seed, patience=100),
+               "patience100": lgbm_variant(x, y, tr, va, seed, early_stopping=100),
                "l2_5": lgbm_variant(x, y, tr, va, seed, reg_lambda=5.0),
                **trees, "lgbm+et": (base + trees["et"]) / 2,
                "cs_correct": correct_and_smooth(base, y, tr, edge_index, smooth=False),

@@ -34,14 +34,16 @@ class Rounds:
 
 def fit_lgbm(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
              n_estimators: int = 500, learning_rate: float = 0.08, num_leaves: int = 31,
-             early_stopping: int = 30, rounds: Rounds | None = None) -> lgb.LGBMClassifier:
+             early_stopping: int = 30, rounds: Rounds | None = None, **params) -> lgb.LGBMClassifier:
     """Gradient boosting with early stopping on validation average precision. ``rounds``: a
-    :class:`Rounds` log; when it replays, the fit uses its next round count and ignores ``val``."""
+    :class:`Rounds` log; when it replays, the fit uses its next round count and ignores ``val``.
+    ``params``: other LightGBM settings, overriding the defaults (e.g. ``scale_pos_weight``, ``reg_lambda``)."""
     fixed = rounds is not None and rounds.replaying
-    model = lgb.LGBMClassifier(n_estimators=rounds.next() if fixed else n_estimators, learning_rate=learning_rate,
-                               num_leaves=num_leaves, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-                               min_child_samples=20, scale_pos_weight=1.0, random_state=seed, n_jobs=2, verbose=-1,
-                               metric="average_precision")
+    model = lgb.LGBMClassifier(**{**dict(n_estimators=rounds.next() if fixed else n_estimators,
+                                         learning_rate=learning_rate, num_leaves=num_leaves, subsample=0.8,
+                                         subsample_freq=1, colsample_bytree=0.8, min_child_samples=20,
+                                         scale_pos_weight=1.0, random_state=seed, n_jobs=2, verbose=-1,
+                                         metric="average_precision"), **params})
     if fixed:
         model.fit(x.iloc[train], y[train])
         return model

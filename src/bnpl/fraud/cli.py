@@ -6,13 +6,15 @@ import argparse
 
 from bnpl.errors import BnplError
 
+DATASETS = ("synthetic", "s-ffsd", "amlsim")
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("fraud", help="fraud detection experiments")
     sub = p.add_subparsers(dest="fraud_command", metavar="SUBCOMMAND")
     sub.required = True
     b = sub.add_parser("benchmark", help="run the model zoo over seeds and write results JSON")
-    b.add_argument("--dataset", required=True, choices=["synthetic", "s-ffsd", "amlsim"])
+    b.add_argument("--dataset", required=True, choices=DATASETS)
     b.add_argument("--path", required=True, help="dataset file or folder")
     b.add_argument("--split", default="random", choices=["random", "temporal"])
     b.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -29,7 +31,7 @@ def register(subparsers) -> None:
     b.set_defaults(func=benchmark)
     lat = sub.add_parser("latency", help="fit the inductive scorer on the past, then time scoring later targets "
                                          "batch by batch without retraining")
-    lat.add_argument("--dataset", required=True, choices=["synthetic", "s-ffsd", "amlsim"])
+    lat.add_argument("--dataset", required=True, choices=DATASETS)
     lat.add_argument("--path", required=True, help="dataset file or folder")
     lat.add_argument("--cutoff", type=float, default=0.8,
                      help="fit on the targets up to this quantile of their times; score the later ones (default 0.8)")
