@@ -28,21 +28,18 @@ import argparse
 import json
 import os
 import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from amlsim_common import load_amlsim_or_exit
 from sklearn.metrics import average_precision_score
 from tqdm import tqdm
 
-from bnpl.data.loaders import load_fraud
-from bnpl.errors import BnplError
 from bnpl.fraud.benchmark import TEST_SIZE, make_split
 from bnpl.fraud.boosting import lgbm_scores
 from bnpl.fraud.collective import collective_features, soft_label_features
 from bnpl.fraud.features import graph_features, relation_structures
-from bnpl.fraud.graph import label_vector
 
 
 def oracle_soft_features(data, y: np.ndarray, known: np.ndarray, folds: int, seed: int,
@@ -94,12 +91,7 @@ def main(argv=None) -> pd.DataFrame:
     args = ap.parse_args(argv)
     if args.folds < 2:
         raise SystemExit(f"error: --folds must be at least 2 (got {args.folds})")
-    warnings.filterwarnings("ignore", category=UserWarning)
-    try:
-        data = load_fraud("amlsim", args.path)
-    except BnplError as e:
-        raise SystemExit(f"error: {e}") from None
-    y = label_vector(data)
+    data, y = load_amlsim_or_exit(args.path)
     cache: dict = {}
     relations = relation_structures(data)
     rows = {s: ceiling_seed(data, y, s, args.folds, cache, relations) for s in tqdm(args.seeds, desc="seeds")}

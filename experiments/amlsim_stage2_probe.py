@@ -21,24 +21,21 @@ variant: validation AUPRC per seed, its mean and the difference to ``base``.
 from __future__ import annotations
 
 import argparse
-import warnings
 
 import numpy as np
 import pandas as pd
 import torch
+from amlsim_common import load_amlsim_or_exit
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.metrics import average_precision_score
 from torch_geometric.nn.models import CorrectAndSmooth
 from torch_geometric.utils import to_undirected
 from tqdm import tqdm
 
-from bnpl.data.loaders import load_fraud
-from bnpl.errors import BnplError
 from bnpl.fraud.benchmark import TEST_SIZE, make_split
 from bnpl.fraud.boosting import fit_lgbm, lgbm_scores
 from bnpl.fraud.collective import collective_features
 from bnpl.fraud.features import graph_features, target_relations
-from bnpl.fraud.graph import label_vector
 
 
 def lgbm_variant(x, y, tr, va, seed, **kw):
@@ -109,12 +106,7 @@ def main(argv=None) -> pd.DataFrame:
                     help="also print the test AUPRC of base and its reseeded copies (how much the pipeline's "
                          "own randomness moves the reported number)")
     args = ap.parse_args(argv)
-    warnings.filterwarnings("ignore", category=UserWarning)
-    try:
-        data = load_fraud("amlsim", args.path)
-    except BnplError as e:
-        raise SystemExit(f"error: {e}") from None
-    y = label_vector(data)
+    data, y = load_amlsim_or_exit(args.path)
     edge_index = transfer_edge_index(data)
     cache: dict = {}
     rows = {s: probe_seed(data, y, s, cache, edge_index, args.report_test) for s in tqdm(args.seeds, desc="seeds")}
