@@ -35,7 +35,7 @@ from tqdm import tqdm
 from bnpl.fraud.benchmark import TEST_SIZE, make_split
 from bnpl.fraud.boosting import fit_lgbm, lgbm_scores
 from bnpl.fraud.collective import collective_features
-from bnpl.fraud.features import graph_features, target_relations
+from bnpl.fraud.features import cached_relations, graph_features, target_relations
 
 
 def lgbm_variant(x, y, tr, va, seed, **kw):
@@ -73,7 +73,7 @@ def probe_seed(data, y, seed, cache, edge_index, report_test: bool = False) -> d
     def stage2_features(fold_seed):
         return pd.concat([feats, collective_features(data, y, tr, va, fold_seed,
                                                      lambda ids: graph_features(data, ids, seed=seed, cache=cache),
-                                                     first)], axis=1)
+                                                     first, relations=cached_relations(data, cache))], axis=1)
 
     x = stage2_features(seed)
     base = fit_lgbm(x, y, tr, va, seed).predict_proba(x)[:, 1]

@@ -5,7 +5,7 @@ import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
 from bnpl.fraud.collective import collective_features, soft_label_features
-from bnpl.fraud.features import graph_features, relation_structures
+from bnpl.fraud.features import cached_relations, graph_features, relation_structures
 from bnpl.fraud.toy import planted_ring_data
 
 
@@ -69,3 +69,10 @@ def test_reused_label_free_parts_change_nothing():
     soft = np.random.default_rng(0).random(200)
     pd.testing.assert_frame_equal(soft_label_features(d, soft, relations=relation_structures(d)),
                                   soft_label_features(d, soft))
+    # the relation structures kept in that cache are the ones collective_features would build itself
+    fresh = relation_structures(d)
+    for (r1, a1, st1), (r2, a2, st2) in zip(cached_relations(d, cache), fresh, strict=True):
+        assert r1 == r2 and (a1 != a2).nnz == 0 and (st1["reach2"] != st2["reach2"]).nnz == 0
+    pd.testing.assert_frame_equal(soft_label_features(d, soft, relations=cached_relations(d, cache)),
+                                  soft_label_features(d, soft))
+    assert len(cached_relations(d)) == len(fresh)                   # no cache: computed

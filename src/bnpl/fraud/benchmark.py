@@ -30,7 +30,13 @@ from bnpl.data.splits import Split
 from bnpl.errors import BnplError
 from bnpl.fraud.boosting import Rounds, fit_lgbm, lgbm_scores, stacked_lgbm_scores
 from bnpl.fraud.collective import collective_scores
-from bnpl.fraud.features import graph_features, score_aggregates, tabular_features, target_relations
+from bnpl.fraud.features import (
+    cached_relations,
+    graph_features,
+    score_aggregates,
+    tabular_features,
+    target_relations,
+)
 from bnpl.fraud.graph import build_homogeneous_graph, label_vector, scale_features
 from bnpl.fraud.metrics import fraud_metrics
 from bnpl.fraud.models import MODEL_NAMES
@@ -127,7 +133,8 @@ def _scores(name: str, data: FraudData, cfg: BenchmarkConfig, y, tr, va, seed: i
     if name == "lgbm_collective":
         return collective_scores(data, feats, y, tr, va, seed,
                                  lambda ids: graph_features(data, ids, causal=causal, seed=seed, cache=cache),
-                                 first_stage=done.get("lgbm_graph"), rounds=rounds)
+                                 first_stage=done.get("lgbm_graph"), rounds=rounds,
+                                 relations=cached_relations(data, cache))
     if name in MODEL_NAMES:
         return gnn(name).scores
     if name == "hybrid":

@@ -62,13 +62,14 @@ def _soft_labels(score: np.ndarray, y: np.ndarray, known: np.ndarray) -> np.ndar
 
 def collective_features(data: FraudData, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
                         features_for: Callable[[np.ndarray], pd.DataFrame], first_stage: np.ndarray,
-                        folds: int = 3, rounds: Rounds | None = None) -> pd.DataFrame:
+                        folds: int = 3, rounds: Rounds | None = None, relations: list | None = None) -> pd.DataFrame:
     """Soft-label features of every target node (see the module docstring): from ``first_stage`` (stage-1
     scores fitted on all training labels) for validation / test nodes; for training fold ``k`` from a
     stage 1 rebuilt on the other folds' labels (``features_for(ids)``: stage-1 features from the labels
-    of ``ids`` only). ``rounds``: see :func:`~bnpl.fraud.boosting.fit_lgbm`."""
+    of ``ids`` only). ``rounds``: see :func:`~bnpl.fraud.boosting.fit_lgbm`. ``relations``:
+    :func:`~bnpl.fraud.features.relation_structures` of ``data`` (computed here when not given)."""
     train = np.asarray(train)
-    rels = relation_structures(data)
+    rels = relation_structures(data) if relations is None else relations
     soft = soft_label_features(data, _soft_labels(first_stage, y, train), relations=rels)
     fold = np.random.default_rng(seed + 202).integers(0, folds, len(train))
     for k in range(folds):
@@ -84,11 +85,11 @@ def collective_features(data: FraudData, y: np.ndarray, train: np.ndarray, val: 
 def collective_scores(data: FraudData, feats: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray,
                       seed: int, features_for: Callable[[np.ndarray], pd.DataFrame],
                       first_stage: np.ndarray | None = None, folds: int = 3,
-                      rounds: Rounds | None = None) -> np.ndarray:
+                      rounds: Rounds | None = None, relations: list | None = None) -> np.ndarray:
     """Stage-2 fraud scores: LightGBM on ``feats`` (stage-1 features from all training labels) plus
     :func:`collective_features`; ``first_stage`` are the scores of the stage-1 model on ``feats``
-    (fitted here when not given). ``rounds``: see :func:`~bnpl.fraud.boosting.fit_lgbm`."""
+    (fitted here when not given). ``rounds``, ``relations``: see :func:`collective_features`."""
     if first_stage is None:
         first_stage = lgbm_scores(feats, y, train, val, seed, rounds=rounds)
-    soft = collective_features(data, y, train, val, seed, features_for, first_stage, folds, rounds)
+    soft = collective_features(data, y, train, val, seed, features_for, first_stage, folds, rounds, relations)
     return lgbm_scores(pd.concat([feats.reset_index(drop=True), soft], axis=1), y, train, val, seed, rounds=rounds)

@@ -284,6 +284,14 @@ def relation_structures(data: FraudData) -> list[tuple[str, sp.csr_matrix, dict]
     return out
 
 
+def cached_relations(data: FraudData, cache: dict | None = None) -> list[tuple[str, sp.csr_matrix, dict]]:
+    """:func:`relation_structures` of ``data``, read from a :func:`graph_features` ``cache`` that already
+    holds them (computed here otherwise)."""
+    if cache and "label_free" in cache:
+        return [(r, a, st) for r, _, a, st in cache["label_free"][2]]
+    return relation_structures(data)
+
+
 def flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
                      structure: dict | None = None) -> dict[str, np.ndarray]:
     """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded);
