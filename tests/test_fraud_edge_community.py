@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
 from bnpl.fraud.edge_scores import edge_score_features, transfer_features
-from bnpl.fraud.features import _community_label_block, graph_features, sequence_features
+from bnpl.fraud.features import _community_label_block, flow_label_block, graph_features, sequence_features
 
 
 def planted_laundering(n: int = 300, seed: int = 0) -> FraudData:
@@ -82,6 +82,20 @@ def test_community_label_block_hand_example():
     np.testing.assert_allclose(f["t_reach2_fraud"], [1, 1, 0, 1, 0])
     # walk from node 0: 1 hop reaches 1 (not fraud); 2 hops reach 0 or 2 with prob 1/2 each
     assert f["t_lp_fraud"][0] == pytest.approx(0.25 * 0.5)
+
+
+def test_pushed_fraud_mass_hand_example():
+    # 0 -> 2, 1 -> 2, 1 -> 3, 1 -> 4, 2 -> 5; known fraud: 1 (pays three accounts) and 2 (pays one)
+    a = sp.csr_matrix((np.ones(5), ([0, 1, 1, 1, 2], [2, 2, 3, 4, 5])), shape=(6, 6))
+    fraud = np.array([0, 1, 1, 0, 0, 0.0])
+    f = flow_label_block("t", a, fraud, np.ones(6))
+    # 5 is the only payee of fraud 2: a whole unit; 3 and 4 are one of three payees of fraud 1
+    np.testing.assert_allclose(f["t_in_push"], [0, 0, 1 / 3, 1 / 3, 1 / 3, 1])
+    # 0 is one of 2's two payers; 1 also pays 2
+    np.testing.assert_allclose(f["t_out_push"], [0.5, 0.5, 0, 0, 0, 0])
+    # undirected: 2 has neighbours 0, 1, 5 (1/3 each); 1 has neighbours 2, 3, 4 (1/3 each)
+    np.testing.assert_allclose(f["t_und_push"], [1 / 3, 1 / 3, 1 / 3, 1 / 3, 1 / 3, 1 / 3])
+    assert f["t_in_nb_fraud"][3] == f["t_in_nb_fraud"][5] == 1      # the plain count cannot tell them apart
 
 
 def test_sequence_features_use_only_the_past():

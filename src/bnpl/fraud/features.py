@@ -264,8 +264,11 @@ def flow_structure(a: sp.csr_matrix) -> dict:
     reach2 = ((u @ u + u) > 0).astype(np.float64).tolil()
     reach2.setdiag(0)                                                # not the node itself
     a_t = a.T.tocsr()
+    und_deg = np.asarray(u.sum(1)).ravel()
     return {"out": a, "in": a_t, "u": u, "recip": a.multiply(a.T).tocsr(), "reach2": reach2.tocsr(),
-            "p": sp.diags(1.0 / np.maximum(np.asarray(u.sum(1)).ravel(), 1)) @ u,
+            "p": sp.diags(1.0 / np.maximum(und_deg, 1)) @ u,
+            "out_deg": np.diff(a.indptr).astype(np.float64), "in_deg": np.diff(a_t.indptr).astype(np.float64),
+            "und_deg": und_deg,
             "out_returns": np.asarray(a.multiply(a.T).sum(1)).ravel(),
             "in_returns": np.asarray(a_t.multiply(a_t.T).sum(1)).ravel()}
 
@@ -294,7 +297,8 @@ def cached_relations(data: FraudData, cache: dict | None = None) -> list[tuple[s
 
 def flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.ndarray,
                      structure: dict | None = None) -> dict[str, np.ndarray]:
-    """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded);
+    """Known-fraud counts and rates among in/out neighbours at 1 and 2 hops (own label excluded), fraud
+    mass pushed from neighbours (each fraud neighbour's unit spread over its edges);
     ``structure``: :func:`flow_structure` of ``a`` (computed here when not given)."""
     f = {}
     st = structure if structure is not None else flow_structure(a)
@@ -307,6 +311,11 @@ def flow_label_block(name: str, a: sp.csr_matrix, fraud: np.ndarray, known: np.n
         f[f"{name}_{d}_nb_fraud_rate"] = fr1 / np.maximum(kn1, 1)
         f[f"{name}_{d}2_nb_fraud"] = fr2
         f[f"{name}_{d}2_nb_fraud_rate"] = fr2 / np.maximum(kn2, 1)
+    # fraud mass pushed to the node: each known fraud neighbour spreads one unit over its edges, so a
+    # low-degree fraud partner (a ring member) counts more than a busy fraud hub
+    f[f"{name}_out_push"] = st["out"] @ (fraud / np.maximum(st["in_deg"], 1))     # share of j's payers that is i
+    f[f"{name}_in_push"] = st["in"] @ (fraud / np.maximum(st["out_deg"], 1))      # share of j's payees that is i
+    f[f"{name}_und_push"] = st["u"] @ (fraud / np.maximum(st["und_deg"], 1))
     f.update(_community_label_block(name, a, fraud, known, structure=st))
     return f
 
