@@ -32,14 +32,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from amlsim_common import load_amlsim_or_exit
+from amlsim_common import load_amlsim_or_exit, stages
 from sklearn.metrics import average_precision_score
 from tqdm import tqdm
 
-from bnpl.fraud.benchmark import TEST_SIZE, make_split
 from bnpl.fraud.boosting import lgbm_scores
-from bnpl.fraud.collective import collective_features, soft_label_features
-from bnpl.fraud.features import graph_features, relation_structures
+from bnpl.fraud.collective import soft_label_features
+from bnpl.fraud.features import relation_structures
 
 
 def oracle_soft_features(data, y: np.ndarray, known: np.ndarray, folds: int, seed: int,
@@ -64,13 +63,10 @@ def oracle_soft_features(data, y: np.ndarray, known: np.ndarray, folds: int, see
 
 def ceiling_seed(data, y: np.ndarray, seed: int, folds: int, cache: dict, relations: list) -> dict[str, float]:
     """Test AUPRC of stage 1, stage 2 and the two oracles for one seed (see the module docstring)."""
-    split = make_split(data, "random", seed, TEST_SIZE["amlsim"], 0.1)
-    tr, va, te = (np.asarray(i) for i in (split.train, split.val, split.test))
-    feats = graph_features(data, tr, seed=seed, cache=cache).reset_index(drop=True)
-    first = lgbm_scores(feats, y, tr, va, seed)
-    soft = collective_features(data, y, tr, va, seed, lambda ids: graph_features(data, ids, seed=seed, cache=cache),
-                               first)
-    scores = {"stage1": first, "stage2": lgbm_scores(pd.concat([feats, soft], axis=1), y, tr, va, seed)}
+    st = stages(data, y, seed, cache)
+    tr, va, te = (np.asarray(i) for i in (st.split.train, st.split.val, st.split.test))
+    feats = st.feats
+    scores = {"stage1": st.first, "stage2": lgbm_scores(st.stage2_features(seed), y, tr, va, seed)}
     labelled = np.zeros(len(y), dtype=bool)
     labelled[np.r_[tr, va]] = True
     for name, known in (("oracle_labelled", labelled), ("oracle_all", np.ones(len(y), dtype=bool))):

@@ -25,17 +25,15 @@ import argparse
 import numpy as np
 import pandas as pd
 import torch
-from amlsim_common import load_amlsim_or_exit
+from amlsim_common import load_amlsim_or_exit, stages
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.metrics import average_precision_score
 from torch_geometric.nn.models import CorrectAndSmooth
 from torch_geometric.utils import to_undirected
 from tqdm import tqdm
 
-from bnpl.fraud.benchmark import TEST_SIZE, make_split
-from bnpl.fraud.boosting import fit_lgbm, lgbm_scores
-from bnpl.fraud.collective import collective_features
-from bnpl.fraud.features import cached_relations, graph_features, target_relations
+from bnpl.fraud.boosting import fit_lgbm
+from bnpl.fraud.features import target_relations
 
 
 def lgbm_variant(x, y, tr, va, seed, **kw):
@@ -65,16 +63,9 @@ def transfer_edge_index(data) -> torch.Tensor:
 
 def probe_seed(data, y, seed, cache, edge_index, report_test: bool = False) -> dict[str, float]:
     """Validation AUPRC of every variant for one seed (see the module docstring)."""
-    split = make_split(data, "random", seed, TEST_SIZE["amlsim"], 0.1)
+    st = stages(data, y, seed, cache)
+    split, stage2_features = st.split, st.stage2_features
     tr, va = split.train, split.val
-    feats = graph_features(data, tr, seed=seed, cache=cache).reset_index(drop=True)
-    first = lgbm_scores(feats, y, tr, va, seed)
-
-    def stage2_features(fold_seed):
-        return pd.concat([feats, collective_features(data, y, tr, va, fold_seed,
-                                                     lambda ids: graph_features(data, ids, seed=seed, cache=cache),
-                                                     first, relations=cached_relations(data, cache))], axis=1)
-
     x = stage2_features(seed)
     base = fit_lgbm(x, y, tr, va, seed).predict_proba(x)[:, 1]
     xf = x.fillna(-1).to_numpy(np.float32)
