@@ -35,7 +35,7 @@ def test_oracle_features_never_read_own_label_or_unknown_labels():
 def test_ceiling_seed_orders_the_references():
     mod, data = _ceiling(), planted(n=800)
     y = label_vector(data)
-    out = mod.ceiling_seed(data, y, 0, folds=5, cache={}, relations=relation_structures(data))
+    out = mod.ceiling_seed(data, y, 0, folds=5, cache={})
     assert {"stage1", "stage2", "oracle_labelled", "oracle_all", "gap_closed"} == set(out)
     assert all(0.0 <= out[k] <= 1.0 for k in ("stage1", "stage2", "oracle_labelled", "oracle_all"))
     assert out["stage1"] > 2 * y.mean()
