@@ -1,5 +1,6 @@
 """Metrics agree with scikit-learn and with hand-computed examples."""
 import numpy as np
+import pytest
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 from bnpl.fraud.metrics import (
@@ -43,3 +44,29 @@ def test_ece_hand_computed():
     p = np.array([0.05, 0.05, 0.95, 0.55])
     # bins: [0,0.1): mean p 0.05, rate 0 -> 0.05*0.5; [0.5,0.6): 0.55 vs 1 -> 0.45*0.25; [0.9,1): 0.95 vs 1 -> 0.05*0.25
     assert np.isclose(expected_calibration_error(y, p), 0.025 + 0.1125 + 0.0125)
+
+
+def test_typology_metrics_by_hand():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from bnpl.fraud.benchmark import typology_metrics
+
+    # test nodes 0..5: legit 0, 1, 2; ring 3, 4; mule 5 (node 6 is not in the test set)
+    labels = pd.DataFrame({"node_id": np.arange(7),
+                           "typology": ["legit", "legit", "legit", "ring", "ring", "mule", "mule"]})
+    scores = np.array([0.1, 0.6, 0.3, 0.9, 0.2, 0.5, 0.99])
+    run = {"_split": SimpleNamespace(test=np.arange(6)), "m": {"scores": scores, "threshold": 0.5}}
+    out = typology_metrics(SimpleNamespace(labels=labels), [run], ["m"])
+    # ring: flagged 3 (0.9 >= 0.5), missed 4 -> recall 1/2; ranked among legit 0.1 0.6 0.3:
+    # 0.9 first (precision 1), then 0.6 legit, 0.3 legit, 0.2 ring (precision 2/4) -> AP (1 + 1/2) / 2
+    assert out["recall"].loc["ring", "m"] == 0.5
+    assert out["auprc"].loc["ring", "m"] == pytest.approx(0.75)
+    # mule: 0.5 ranks second after legit 0.6 -> AP 1/2; node 6 is outside the test set
+    assert out["recall"].loc["mule", "m"] == 1.0
+    assert out["auprc"].loc["mule", "m"] == pytest.approx(0.5)
+    keep = np.array([1, 1, 1, 1, 1, 0], bool)
+    assert out["auprc"].loc["ring", "m"] == pytest.approx(
+        average_precision_score((np.arange(6) >= 3)[keep], scores[:6][keep]))
+    assert typology_metrics(SimpleNamespace(labels=labels.drop(columns="typology")), [run], ["m"]) == {}

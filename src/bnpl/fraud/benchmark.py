@@ -212,24 +212,30 @@ def summarise(per_seed: list[dict], models: list[str]) -> dict:
                                       "test": table[best]["mean"], "test_std": table[best]["std"]}}
 
 
-def typology_recall(data: FraudData, per_seed: list[dict], models: list[str]) -> pd.DataFrame:
-    """Recall per fraud typology on test nodes at each model's validation-chosen threshold (mean over seeds)."""
+def typology_metrics(data: FraudData, per_seed: list[dict], models: list[str]) -> dict[str, pd.DataFrame]:
+    """Per fraud typology on the test nodes, mean over seeds (rows: typology, columns: model):
+    ``recall`` at each model's validation-chosen threshold, and ``auprc`` of that typology's frauds
+    against the legit test nodes (the other typologies left out), so each typology's ranking is judged
+    on its own. Empty when the data carries no ``typology`` column."""
     if "typology" not in data.labels.columns:
-        return pd.DataFrame()
+        return {}
     typ = data.labels.set_index("node_id")["typology"]
     rows = []
     for r in per_seed:
         te = r["_split"].test
         t = typ.reindex(te).to_numpy()
+        legit = t == "legit"
         for name in models:
-            flagged = r[name]["scores"][te] >= r[name]["threshold"]
-            for k in pd.unique(t):
-                if k != "legit":
-                    rows.append({"model": name, "typology": k, "recall": flagged[t == k].mean(), "n": (t == k).sum()})
+            s = r[name]["scores"][te]
+            for k in pd.unique(t[~legit]):
+                mine = t == k
+                keep = mine | legit
+                rows.append({"model": name, "typology": k, "recall": float((s[mine] >= r[name]["threshold"]).mean()),
+                             "auprc": float(average_precision_score(mine[keep], s[keep])) if legit.any() else np.nan})
     if not rows:
-        return pd.DataFrame()
-    df = pd.DataFrame(rows).groupby(["typology", "model"]).agg(recall=("recall", "mean"), n=("n", "mean"))
-    return df["recall"].unstack("model")
+        return {}
+    df = pd.DataFrame(rows).groupby(["typology", "model"])[["recall", "auprc"]].mean()
+    return {m: df[m].unstack("model") for m in ("recall", "auprc")}
 
 
 def run_benchmark(data: FraudData, cfg: BenchmarkConfig, progress: bool = True) -> tuple[dict, list[dict]]:
@@ -243,9 +249,8 @@ def run_benchmark(data: FraudData, cfg: BenchmarkConfig, progress: bool = True) 
                     "data": data.summary()})
     summary["best"]["test_from"] = ("refit on training + validation labels" if all(r["_refitted"] for r in per_seed)
                                     else "fit on training labels")
-    typ = typology_recall(data, per_seed, cfg.models)
-    if len(typ):
-        summary["typology_recall"] = typ.to_dict()
+    for metric, table in typology_metrics(data, per_seed, cfg.models).items():
+        summary[f"typology_{metric}"] = table.to_dict()
     return summary, per_seed
 
 
