@@ -67,11 +67,12 @@ def benchmark(args: argparse.Namespace) -> int:
     print(results_table(summary).to_string())
     print(f"best by validation AUPRC: {summary['best']['model']}  test AUROC {summary['best']['test']['auroc']:.4f} "
           f"AUPRC {summary['best']['test']['auprc']:.4f}  ({summary['seconds']:.0f}s)")
-    for metric in ("recall", "auprc"):
+    import pandas as pd
+
+    for metric, header in (("recall", "test recall per fraud typology at the validation threshold"),
+                           ("auprc", "test AUPRC per fraud typology (that typology against the legit test nodes)")):
         if f"typology_{metric}" in summary:
-            import pandas as pd
-            print(f"test {metric} per fraud typology (AUPRC: that typology against the legit test nodes)"
-                  if metric == "auprc" else "test recall per fraud typology at the validation threshold")
+            print(header)
             print(pd.DataFrame(summary[f"typology_{metric}"]).round(3).to_string())
     write_json(args.out, summary)
     return 0
