@@ -110,13 +110,54 @@ def test_schema_rejects_missing_and_unknown_columns(world):
 def test_save_load_round_trip_and_atomic_replace(world, tmp_path):
     folder = tmp_path / "w"
     save_world(world, folder)
-    save_world(world, folder)  # replacing an existing world works
+    save_world(world, folder, force=True)  # replacing an existing world works (outside data/: force)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w"]  # no temp folders left behind
     loaded = load_world(folder)
     assert loaded.config == world.config
     for name in WORLD_TABLES:
         pd.testing.assert_frame_equal(loaded.tables[name], world.tables[name], obj=name, check_categorical=False,
                                       check_dtype=False)
+
+
+def test_save_refuses_to_replace_what_it_did_not_write(world, tmp_path, monkeypatch):
+    import bnpl.data.synthetic.world as world_module
+
+    foreign = tmp_path / "repo"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    (foreign / ".git").mkdir()
+    with pytest.raises(DataError, match="did not write"):
+        save_world(world, foreign)
+    assert (foreign / "notes.txt").read_text() == "mine" and (foreign / ".git").is_dir()
+    # a world folder with a stranger's file in it is foreign too
+    folder = save_world(world, tmp_path / "w")
+    (folder / "extra.csv").write_text("x")
+    with pytest.raises(DataError, match="extra.csv"):
+        save_world(world, folder, force=True)
+    assert (folder / "extra.csv").exists()
+    # a file is never replaced by a folder
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(DataError, match="file"):
+        save_world(world, tmp_path / "f")
+    # an existing world outside data/ needs force; inside data/ it is replaced without it
+    (folder / "extra.csv").unlink()
+    with pytest.raises(DataError, match="--force"):
+        save_world(world, folder)
+    monkeypatch.setattr(world_module, "DATA_DIR", tmp_path)
+    save_world(world, folder)
+    # an empty folder is fine
+    (tmp_path / "empty").mkdir()
+    save_world(world, tmp_path / "empty")
+
+
+def test_generate_cli_refuses_a_foreign_out_before_generating(tmp_path, capsys):
+    from bnpl.cli import main
+
+    (tmp_path / "keep.txt").write_text("keep")
+    code = main(["data", "generate", "--n-transactions", "1000", "--out", str(tmp_path), "--no-progress"])
+    assert code != 0
+    assert "did not write" in capsys.readouterr().err
+    assert (tmp_path / "keep.txt").read_text() == "keep"
 
 
 def test_load_rejects_a_corrupted_table(world, tmp_path):

@@ -21,7 +21,11 @@ def register(subparsers) -> None:
     for t in ("account_takeover", "synthetic_identity", "mule", "merchant_collusion", "scam"):
         g.add_argument(f"--{t.replace('_', '-')}-rate", type=float, default=None, dest=f"{t}_rate",
                        help=f"share of transactions planted as {t}")
-    g.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    g.add_argument("--out", required=True,
+                   help="output folder: new, empty, or a world bnpl wrote (replaced atomically); "
+                        "anything else is refused")
+    g.add_argument("--force", action="store_true",
+                   help="allow replacing a world folder outside the project's data/ folder")
     g.add_argument("--no-progress", action="store_true")
     g.set_defaults(func=generate)
 
@@ -36,6 +40,7 @@ def generate(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from bnpl.data.synthetic import WorldConfig, generate_world, save_world
+    from bnpl.data.synthetic.world import check_world_target
     from bnpl.params import validation_message
 
     values = {k: v for k, v in vars(args).items()
@@ -44,10 +49,11 @@ def generate(args: argparse.Namespace) -> int:
         cfg = WorldConfig(**values)
     except ValidationError as e:
         raise BnplError(validation_message(e).replace("parameter '", "option '--").replace("_", "-")) from None
+    check_world_target(args.out, force=args.force)  # refuse a bad --out before generating
     t0 = time.perf_counter()
     world = generate_world(cfg, progress=not args.no_progress)
     t1 = time.perf_counter()
-    save_world(world, args.out)
+    save_world(world, args.out, force=args.force)
     t2 = time.perf_counter()
     n_fraud = int(world.tables["transaction_labels"]["label"].sum())
     print(f"generated {cfg.n_transactions:,} transactions ({n_fraud:,} fraud), "

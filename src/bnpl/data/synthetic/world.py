@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from bnpl.config import DATA_DIR
 from bnpl.data import schemas  # module import: schemas imports this package's vocabularies
 from bnpl.data.synthetic.catalogue import complements, make_merchants, make_products
 from bnpl.data.synthetic.config import CHANNELS, PLANS, WorldConfig
@@ -164,9 +165,16 @@ def validate_world(tables: dict[str, pd.DataFrame], source: str = "world") -> No
     schemas.check_references(tables, source)
 
 
-def save_world(world: World, folder: str | Path) -> Path:
-    """Validate and write every table as Parquet under ``folder``, atomically (temp folder, then rename)."""
+def save_world(world: World, folder: str | Path, force: bool = False) -> Path:
+    """Validate and write every table as Parquet under ``folder``, atomically (temp folder, then rename).
+
+    An existing ``folder`` is replaced only when it is empty or is a world this function wrote (it holds
+    ``world_config.json`` and nothing but the world's own files); anything else is refused, so a wrong
+    ``--out`` can never delete a user's files. Replacing a world outside the project's ``data/`` folder
+    also needs ``force=True``.
+    """
     folder = Path(folder)
+    check_world_target(folder, force=force)
     validate_world(world.tables, str(folder))
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
@@ -178,12 +186,37 @@ def save_world(world: World, folder: str | Path) -> Path:
         (tmp / CONFIG_FILE).write_text(json.dumps(world.config.model_dump(), indent=2) + "\n")
         old = folder.parent / f".{folder.name}.old-{os.getpid()}"
         if folder.exists():
+            check_world_target(folder, force=force)  # re-check: another process may have written there
             os.replace(folder, old)
         os.replace(tmp, folder)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def check_world_target(folder: str | Path, force: bool = False) -> None:
+    """Raise :class:`DataError` unless ``save_world`` may write ``folder`` (see its docstring)."""
+    folder = Path(folder)
+    if not folder.exists():
+        if folder.parent.exists() and not folder.parent.is_dir():
+            raise DataError(f"{folder}: cannot write a world here: {folder.parent} is a file, not a folder")
+        return
+    if not folder.is_dir():
+        raise DataError(f"{folder}: refusing to replace a file with a world folder; choose another output path")
+    entries = sorted(p.name for p in folder.iterdir())
+    if not entries:
+        return
+    world_files = {CONFIG_FILE, *(f"{name}.parquet" for name in schemas.WORLD_TABLES)}
+    foreign = [e for e in entries if e not in world_files]
+    if CONFIG_FILE not in entries or foreign:
+        shown = ", ".join((foreign or entries)[:3]) + (" …" if len(foreign or entries) > 3 else "")
+        raise DataError(f"{folder}: refusing to replace a folder that bnpl did not write (it holds {shown}); "
+                        "choose a new or empty output folder")
+    resolved, data_dir = folder.resolve(), DATA_DIR.resolve()
+    if not force and data_dir not in resolved.parents:
+        raise DataError(f"{folder}: replacing a world outside the project's data folder ({data_dir}) "
+                        "needs --force (force=True)")
 
 
 def load_world(folder: str | Path, validate: bool = True) -> World:
