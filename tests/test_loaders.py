@@ -224,7 +224,7 @@ def test_movielens_ml1m_and_latest(tmp_path):
 
 @pytest.mark.parametrize("u_data, expected", [
     ("1\t10\tfour\t100\n", "'rating' has a non-numeric value 'four'"),
-    ("1,10,4,100\n", "empty values (wrong separator"),
+    ("1,10,4,100\n", "empty value (data row 1; wrong separator"),
     ("", "empty"),
 ])
 def test_movielens_malformed(tmp_path, u_data, expected):

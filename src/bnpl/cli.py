@@ -8,10 +8,11 @@ default is called with the parsed arguments. User mistakes raise
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
-from bnpl.errors import BnplError
+from bnpl.errors import BnplError, BnplWarning
 
 AREAS = ("bnpl.runner_cli", "bnpl.data.cli", "bnpl.fraud.cli", "bnpl.recsys.cli", "bnpl.report")
 
@@ -43,12 +44,32 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
+@contextlib.contextmanager
+def _one_line_warnings(command: str):
+    """Print every :class:`BnplWarning` (documented repairs of the input) as one line on stderr."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", BnplWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, BnplWarning):
+                print(f"bnpl {command}: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: list[str] | None = None) -> int:
     _quiet_libraries()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        rc = args.func(args)
+        with _one_line_warnings(args.command):
+            rc = args.func(args)
     except BnplError as e:
         print(f"bnpl {args.command}: error: {e}", file=sys.stderr)
         return 2

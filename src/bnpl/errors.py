@@ -7,3 +7,11 @@ class BnplError(Exception):
 
 class DataError(BnplError):
     """An input file or table does not have the expected form. The message names the file and column."""
+
+
+class BnplWarning(UserWarning):
+    """Input was accepted after a documented repair (e.g. exact duplicate rows removed); the CLI prints one line."""
+
+
+class DataWarning(BnplWarning):
+    """A data file was repaired or is degenerate (one class, one user); the message names the file and column."""

@@ -48,7 +48,9 @@ def generate(args: argparse.Namespace) -> int:
     try:
         cfg = WorldConfig(**values)
     except ValidationError as e:
-        raise BnplError(validation_message(e).replace("parameter '", "option '--").replace("_", "-")) from None
+        whole = [x["msg"].removeprefix("Value error, ") for x in e.errors() if not x["loc"]]
+        raise BnplError("; ".join(whole) if whole else
+                        validation_message(e).replace("parameter '", "option '--").replace("_", "-")) from None
     check_world_target(args.out, force=args.force)  # refuse a bad --out before generating
     t0 = time.perf_counter()
     world = generate_world(cfg, progress=not args.no_progress)

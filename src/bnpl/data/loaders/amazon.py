@@ -3,7 +3,8 @@
 A folder with ``interactions.csv`` (tab-separated ``user_id item_id time``) or ReChorus'
 ``train.csv`` / ``dev.csv`` / ``test.csv`` (concatenated; their ``neg_items`` column is
 ignored), and optionally ``item_meta.csv`` (``item_id i_category r_complement r_substitute``,
-the last two Python-style lists such as ``[1, 2]``). Other Amazon categories packaged by
+the last two Python-style lists of item ids such as ``[1, 2]``; a nested list, text or an id
+beyond int64 is an error naming the row). Other Amazon categories packaged by
 ReChorus have the same layout.
 
 Each row is one interaction (weight 1). Item features: ``category`` (the category code;
@@ -20,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bnpl.data.loaders._csv import find_column, numeric, read_table, require_folder
+from bnpl.data.loaders._csv import find_column, numeric, read_table, require_folder, warn_small_interactions
 from bnpl.data.loaders.interactions_csv import keep_latest_pair
 from bnpl.data.normalised import InteractionData, encode_ids
 from bnpl.errors import DataError
 
 RECHORUS_PARTS = ("train.csv", "dev.csv", "test.csv")
 RELATIONS = {"r_complement": "complement", "r_substitute": "substitute"}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 INT_LIST = r"^\s*\[\s*(?:-?\d+\s*(?:,\s*-?\d+\s*)*,?)?\]\s*$"
 
 
@@ -43,6 +45,7 @@ def load_amazon_grocery(path: str | Path) -> InteractionData:
                           "time": raw["time"].to_numpy(), "weight": np.ones(len(raw))})
     n_rows = len(inter)
     inter = keep_latest_pair(inter)
+    warn_small_interactions(inter, folder, n_rows - len(inter))
     item_features = relations = None
     if meta is not None:
         cat = meta.drop_duplicates("item_id").set_index("item_id")["category"]
@@ -96,23 +99,30 @@ def _read_meta(file: Path) -> pd.DataFrame:
 
 
 def _parse_lists(s: pd.Series, file: Path, col: str) -> pd.Series:
-    """Python-style list strings → lists. Integer lists by regex (fast); others by ``ast.literal_eval``."""
+    """Python-style lists of integer ids → lists of ints. Integer lists by regex (fast); others by
+    ``ast.literal_eval``. Anything but a flat list of ids (int64 or strings) — nested lists, text, ids
+    beyond int64, nesting too deep to parse — is a DataError naming the row."""
     s = s.fillna("[]").str.strip()
     fast = s.str.match(INT_LIST).to_numpy()
     out = []
     for i, text in enumerate(s.tolist()):
         if fast[i]:
             body = text[1:-1].strip().rstrip(",")
-            out.append([int(x) for x in body.split(",")] if body else [])
-            continue
-        try:
-            v = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            v = None
-        if not isinstance(v, (list, tuple)):
-            raise DataError(f"{file}: column {col!r} has {text[:40]!r} (data row {i + 1}); expected a list like [1, 2]")
+            v = [int(x) for x in body.split(",")] if body else []
+        else:
+            try:
+                v = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                v = None
+        if not isinstance(v, (list, tuple)) or not all(_is_id(x) for x in v):
+            raise DataError(f"{file}: column {col!r} has {text[:40]!r} (data row {i + 1}); "
+                            "expected a flat list of item ids like [1, 2]")
         out.append(list(v))
     return pd.Series(out, index=s.index, dtype=object)
+
+
+def _is_id(x) -> bool:
+    return (type(x) is int and INT64_MIN <= x <= INT64_MAX) or type(x) is str
 
 
 def _relations(meta: pd.DataFrame, item_index: pd.Index) -> pd.DataFrame | None:

@@ -22,6 +22,12 @@ known at a cutoff does not depend on the label itself. Accounts without transfer
 first step as ``time`` and the last step as ``label_time``. Because most accounts stay active
 until near the end of the simulation, a temporal split keeps very few training accounts on
 AMLSim (on the 20k sample: 28 train, 5 validation); use ``random_stratified_split`` there.
+
+Repairs and checks: account rows that repeat an earlier row exactly are removed with a
+warning; two different rows with one account id are an error naming the row. Repeated
+identical transfers are kept: AMLSim simulates repeated payments (the 20k sample has 1,420),
+and the split is over accounts, so they cannot leak between train and test. Transfer amounts
+must be finite and in ``[0, 1e12]``, balances finite; a single label class is a warning.
 """
 from __future__ import annotations
 
@@ -30,7 +36,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bnpl.data.loaders._csv import find_column, integer_labels, numeric, read_table, require_folder, times
+from bnpl.data.loaders._csv import (
+    amounts,
+    drop_exact_duplicates,
+    find_column,
+    integer_labels,
+    numeric,
+    read_table,
+    require_folder,
+    times,
+    warn_one_class,
+)
 from bnpl.data.normalised import FraudData, encode_ids
 from bnpl.errors import DataError
 
@@ -54,16 +70,25 @@ def load_amlsim(path: str | Path) -> FraudData:
         raise DataError(f"{folder}: expected 'transactions.csv' (AMLSim transfers) in this folder")
 
     acc = read_table(node_file, sep=None)
-    raw_ids = acc[find_column(acc, ID, node_file, "account id")].astype("string").str.strip()
-    if raw_ids.isna().any() or raw_ids.duplicated().any():
-        raise DataError(f"{node_file}: account id column has empty or duplicate values")
+    id_col = find_column(acc, ID, node_file, "account id")
+    raw_ids = acc[id_col].astype("string").str.strip()
+    if raw_ids.isna().any():
+        raise DataError(f"{node_file}: column {id_col!r} has an empty value (data row {int(raw_ids.isna().argmax()) + 1})")
+    conflict = raw_ids.duplicated().to_numpy() & ~acc.duplicated().to_numpy()
+    if conflict.any():
+        i = int(conflict.argmax())
+        raise DataError(f"{node_file}: column {id_col!r} has duplicate account id {raw_ids.iloc[i]!r} "
+                        f"(data row {i + 1}) with different values")
+    acc, _ = drop_exact_duplicates(acc, node_file)
+    raw_ids = acc[id_col].astype("string").str.strip()
     ids, index = encode_ids(raw_ids)
     label = _account_labels(acc, node_file, raw_ids)
+    warn_one_class(label, node_file, find_column(acc, LABEL, node_file, "label", required=False) or "is_sar")
 
     tx = read_table(tx_file, sep=None)
     src = _lookup(tx, find_column(tx, SRC, tx_file, "sender account"), index, tx_file)
     dst = _lookup(tx, find_column(tx, DST, tx_file, "receiver account"), index, tx_file)
-    amount = numeric(tx, find_column(tx, AMOUNT, tx_file, "amount"), tx_file)
+    amount = amounts(tx, find_column(tx, AMOUNT, tx_file, "amount"), tx_file)
     t, unit = times(tx, find_column(tx, TIME, tx_file, "time"), tx_file)
 
     n = len(index)

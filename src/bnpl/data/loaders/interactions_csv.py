@@ -8,7 +8,9 @@ The separator is detected (tab, comma, semicolon, pipe) unless given.
 
 Duplicate (user, item) rows are collapsed to one: the latest (by time, then row order) is kept,
 so a re-rating replaces the old rating and a user-item pair is never both in train and test
-after a split. The number collapsed is in ``meta["duplicates_dropped"]``.
+after a split. The number collapsed is in ``meta["duplicates_dropped"]`` and reported in a warning.
+Weights must be finite. A file with one user, one item or fewer than three rows loads with a
+warning (it cannot be split for evaluation). A ``.gz`` (or any gzip-compressed) file is read as is.
 """
 from __future__ import annotations
 
@@ -17,7 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bnpl.data.loaders._csv import find_column, numeric, read_table, times
+from bnpl.data.loaders._csv import (
+    column_hint,
+    find_column,
+    numeric,
+    read_table,
+    times,
+    warn_small_interactions,
+)
 from bnpl.data.normalised import InteractionData, encode_ids
 from bnpl.errors import DataError
 
@@ -50,6 +59,7 @@ def load_interactions_csv(path: str | Path, sep: str | None = None, user_col: st
     inter = pd.DataFrame({"user_id": users, "item_id": items, "time": t, "weight": w})
     n_rows = len(inter)
     inter = keep_latest_pair(inter)
+    warn_small_interactions(inter, file, n_rows - len(inter))
     return InteractionData(name=f"csv:{file.stem}", interactions=inter, n_users=len(user_index),
                            n_items=len(item_index), user_index=user_index, item_index=item_index,
                            meta={"source": str(file), "time": tcol or "row order", "weight": wcol or "1.0",
@@ -69,5 +79,4 @@ def _column(df: pd.DataFrame, given: str, default: str, aliases: tuple[str, ...]
         return given
     if given == default:
         return find_column(df, aliases, file, default)
-    hint = " (wrong separator?)" if len(df.columns) == 1 else ""
-    raise DataError(f"{file}: missing column {given!r}; found {list(df.columns)[:12]}{hint}")
+    raise DataError(f"{file}: missing column {given!r}; found {list(df.columns)[:12]}{column_hint([given], df.columns)}")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bnpl.data.loaders._csv import numeric, read_table, require_folder
+from bnpl.data.loaders._csv import numeric, read_table, require_folder, warn_small_interactions
 from bnpl.data.normalised import InteractionData, encode_ids
 from bnpl.errors import DataError
 
@@ -54,7 +54,9 @@ def _ratings(file: Path, sep: str, names: list[str] | None) -> pd.DataFrame:
         df = df.rename(columns={lower[v]: k for k, v in want.items()})[list(RATING_COLS)]
     if df[list(RATING_COLS)].isna().any().any():
         col = df[list(RATING_COLS)].isna().any().idxmax()
-        raise DataError(f"{file}: column {col!r} has empty values (wrong separator or truncated rows?)")
+        i = int(df[col].isna().to_numpy().argmax())
+        raise DataError(f"{file}: column {col!r} has an empty value (data row {i + 1}; wrong separator or "
+                        "truncated row?)")
     return pd.DataFrame({"user": df["user"].str.strip(), "item": df["item"].str.strip(),
                          "rating": numeric(df, "rating", file), "timestamp": numeric(df, "timestamp", file)})
 
@@ -134,6 +136,7 @@ def _assemble(folder: Path, ratings: pd.DataFrame, items: pd.DataFrame | None,
     inter = pd.DataFrame({"user_id": user_index.get_indexer(_numeric_ids(ratings["user"])).astype(np.int64),
                           "item_id": item_index.get_indexer(_numeric_ids(ratings["item"])).astype(np.int64),
                           "time": ratings["timestamp"], "weight": ratings["rating"]})
+    warn_small_interactions(inter, folder)
     return InteractionData(
         name=f"movielens:{folder.name}", interactions=inter, n_users=len(user_index), n_items=len(item_index),
         user_features=_side(users, "user", user_index), item_features=_side(items, "item", item_index),

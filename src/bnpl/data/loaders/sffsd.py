@@ -8,6 +8,12 @@ label 2 (unlabelled) transactions stay in the graph but not in the labels.
 
 S-FFSD records no chargeback delay, so ``label_time`` equals the transaction time: a
 temporal split on it cannot model late labels.
+
+Repairs and checks: rows that repeat an earlier row exactly are removed with a warning
+(the count is in ``meta["duplicates_dropped"]``), because a random split could put the two
+copies in train and test. Amounts must be finite and in ``[0, 1e12]``; a file with no row
+labelled 0 or 1 is an error, one with a single class a warning. Rows need not be sorted by
+``Time`` (splits order by time themselves).
 """
 from __future__ import annotations
 
@@ -16,7 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bnpl.data.loaders._csv import integer_labels, numeric, read_table, resolve_file
+from bnpl.data.loaders._csv import (
+    amounts,
+    drop_exact_duplicates,
+    integer_labels,
+    numeric,
+    read_table,
+    resolve_file,
+    warn_one_class,
+)
 from bnpl.data.normalised import FraudData, encode_ids
 from bnpl.errors import DataError
 
@@ -32,12 +46,18 @@ def load_sffsd(path: str | Path) -> FraudData:
     file = resolve_file(path, FILE_NAME)
     df = read_table(file, sep=",", required=COLUMNS, dtype={c: "string" for c in ENTITIES})
     time = numeric(df, "Time", file)
-    amount = numeric(df, "Amount", file)
-    label = integer_labels(df, "Labels", file, allowed=(0, 1, 2))
+    amounts(df, "Amount", file)
+    integer_labels(df, "Labels", file, allowed=(0, 1, 2))
     for col in ENTITIES:
         if df[col].isna().any():
             i = int(np.argmax(df[col].isna().to_numpy()))
             raise DataError(f"{file}: column {col!r} has an empty value (data row {i + 1})")
+    df, n_dup = drop_exact_duplicates(df[list(COLUMNS)], file)
+    time, amount = numeric(df, "Time", file), numeric(df, "Amount", file)
+    label = integer_labels(df, "Labels", file, allowed=(0, 1, 2))
+    if not (label != 2).any():
+        raise DataError(f"{file}: column 'Labels' has no labelled rows (every value is 2, unknown)")
+    warn_one_class(label[label != 2], file, "Labels")
 
     n = len(df)
     tx_ids = np.arange(n, dtype=np.int64)
@@ -55,6 +75,6 @@ def load_sffsd(path: str | Path) -> FraudData:
     labels["typology"] = np.where(labels["label"] == 1, "fraud", "legit")
     return FraudData(name="s-ffsd", nodes=nodes, relations=relations, target="transaction", labels=labels,
                      time_unit="step", meta={"source": str(file), "raw_ids": index,
-                                            "unlabelled": int((~labelled).sum()),
+                                            "unlabelled": int((~labelled).sum()), "duplicates_dropped": n_dup,
                                             "label_time": "equals the transaction time (no chargeback delay in S-FFSD)"})
 

@@ -26,20 +26,24 @@ SCAM_CATEGORIES = ("gift_cards", "electronics")
 class WorldConfig(BaseModel):
     """Everything that shapes a synthetic world. Same config (seed included) -> identical tables.
 
-    Fraud rates are fractions of all transactions carrying each typology.
+    Fraud rates are fractions of all transactions carrying each typology. Every number must be
+    finite (NaN and infinity are refused) and inside its bounds, so a bad value fails here in one
+    line naming the field rather than deep inside numpy.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     n_transactions: int = Field(200_000, ge=1_000, le=20_000_000)
-    days: float = Field(180.0, gt=7, description="time span of the world in days")
-    transactions_per_customer: float = Field(8.0, gt=1)
-    browse_sessions_per_order: float = Field(0.6, ge=0)
-    views_per_session: float = Field(3.0, gt=0)
-    transfers_per_account: float = Field(1.0, ge=0, description="legit person-to-person transfers per account")
+    days: float = Field(180.0, gt=7, le=3650, description="time span of the world in days")
+    transactions_per_customer: float = Field(8.0, gt=1, le=1_000)
+    browse_sessions_per_order: float = Field(0.6, ge=0, le=100)
+    views_per_session: float = Field(3.0, gt=0, le=1_000)
+    transfers_per_account: float = Field(1.0, ge=0, le=1_000,
+                                         description="legit person-to-person transfers per account")
     missed_payment_rate: float = Field(0.03, ge=0, le=1, description="legit instalments missed")
-    legit_label_delay_days: float = Field(30.0, ge=0, description="when a legit transaction counts as confirmed")
+    legit_label_delay_days: float = Field(30.0, ge=0, le=3650,
+                                          description="when a legit transaction counts as confirmed")
     account_takeover_rate: float = Field(0.004, ge=0, le=0.1)
     synthetic_identity_rate: float = Field(0.006, ge=0, le=0.1)
     mule_rate: float = Field(0.003, ge=0, le=0.1)

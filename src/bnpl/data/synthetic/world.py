@@ -226,7 +226,7 @@ def load_world(folder: str | Path, validate: bool = True) -> World:
     if not cfg_path.exists():
         raise DataError(f"{folder}: not a synthetic world folder (no {CONFIG_FILE}); "
                         f"make one with `bnpl data generate --out {folder}`")
-    cfg = WorldConfig(**json.loads(cfg_path.read_text()))
+    cfg = read_world_config(cfg_path)
     tables = {}
     for name in schemas.WORLD_TABLES:
         path = folder / f"{name}.parquet"
@@ -239,6 +239,26 @@ def load_world(folder: str | Path, validate: bool = True) -> World:
     if validate:
         validate_world(tables, str(folder))
     return World(tables=tables, config=cfg)
+
+
+def read_world_config(path: Path) -> WorldConfig:
+    """The :class:`WorldConfig` in ``path``; DataError naming the file and the bad key on any fault."""
+    from pydantic import ValidationError
+
+    from bnpl.params import validation_message
+
+    try:
+        obj = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise DataError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    if not isinstance(obj, dict):
+        raise DataError(f"{path}: expected a JSON object of WorldConfig fields; found a {type(obj).__name__}")
+    try:
+        return WorldConfig(**obj)
+    except ValidationError as e:
+        raise DataError(f"{path}: {validation_message(e).replace('parameter ', 'key ')}") from None
 
 
 def ensure_world(folder: str | Path, seed: int = 0, n_transactions: int = 200_000) -> Path:
