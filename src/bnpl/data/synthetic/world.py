@@ -177,6 +177,7 @@ def save_world(world: World, folder: str | Path, force: bool = False) -> Path:
     check_world_target(folder, force=force)
     validate_world(world.tables, str(folder))
     folder.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(folder)
     tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -193,6 +194,29 @@ def save_world(world: World, folder: str | Path, force: bool = False) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove ``.<name>.tmp-<pid>`` / ``.<name>.old-<pid>`` folders that a killed :func:`save_world` left
+    beside ``folder`` (only those whose process is gone). They are never read as a world: a world is
+    only ever the folder itself, which appears by an atomic rename once every table is written."""
+    removed = []
+    for p in folder.parent.glob(f".{folder.name}.*-*"):
+        kind, _, pid = p.name[len(folder.name) + 2:].partition("-")
+        if kind in ("tmp", "old") and pid.isdigit() and p.is_dir() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def check_world_target(folder: str | Path, force: bool = False) -> None:
