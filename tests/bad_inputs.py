@@ -136,6 +136,7 @@ CASES: list[Case] = [
     _c("S-FFSD: bad Time in row 5", sffsd(_rows(SFFSD, 5, "4x,S4,T1,5.0,L2,TP2,0"),
                                           error=("S-FFSD.csv", "'Time'", "'4x'", "row 5"))),
     _c("S-FFSD: empty Source (row 2)", sffsd(SFFSD.replace("S2,T1", ",T1"), error=("S-FFSD.csv", "'Source'", "row 2"))),
+    _c("S-FFSD: Source id 'NA' (an id, not missing)", sffsd(SFFSD.replace("S2,", "NA,"), accepted=True)),
     _c("S-FFSD: Latin-1 (non-UTF-8) bytes", sffsd(SFFSD.replace("L2", "Zürich").encode("latin-1"),
                                                   error=("S-FFSD.csv", "not UTF-8", "line 3"))),
     _c("S-FFSD: UTF-8 byte-order mark", sffsd(b"\xef\xbb\xbf" + SFFSD.encode(), accepted=True)),
@@ -191,6 +192,8 @@ CASES: list[Case] = [
     _c("interactions: tab-separated", inter(INTER.replace(",", "\t"), accepted=True)),
     _c("interactions: gzip file named .csv.gz", inter(gzip.compress(INTER.encode(), mtime=0), "inter.csv.gz",
                                                       accepted=True)),
+    _c("interactions: user ids 'null' and 'None'", inter(INTER.replace("u1,", "null,").replace("u2,", "None,"),
+                                                        accepted=True)),
     _c("interactions: CSV is a folder", card("interactions", "d", {"d/x.txt": "x"}, error=("d", "not a file"))),
     # ---- MovieLens
     _c("MovieLens: empty u.data", movielens("", error=("u.data", "empty"))),

@@ -139,6 +139,9 @@ def per_user_random_split(inter: pd.DataFrame, test_frac: float = 0.25, seed: in
     rank = shuffled.groupby("user_id").cumcount().to_numpy()
     n = shuffled.groupby("user_id")["user_id"].transform("size").to_numpy()
     n_test = np.minimum(np.floor(n * test_frac + 0.5), n - 1)
+    if not (rank < n_test).any():
+        raise DataError(f"per_user_random_split: no user has enough items for test_frac={test_frac} "
+                        f"({len(pairs)} (user, item) pairs, {pairs['item_id'].nunique()} items); test would be empty")
     return _by_pair(inter, shuffled[rank < n_test])
 
 
@@ -173,6 +176,8 @@ def leave_last_out_split(inter: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     last = inter.iloc[order].groupby("user_id").tail(1)
     n_items = inter.groupby("user_id")["item_id"].nunique()
     last = last[last["user_id"].map(n_items).to_numpy() >= 2]
+    if last.empty:
+        raise DataError("leave_last_out_split: no user has two or more items; test would be empty")
     test_pairs = pd.MultiIndex.from_frame(last[["user_id", "item_id"]])
     in_test_pair = pd.MultiIndex.from_frame(inter[["user_id", "item_id"]]).isin(test_pairs)
     train = inter[~in_test_pair]

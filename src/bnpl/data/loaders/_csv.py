@@ -82,6 +82,9 @@ def read_table(path: Path, sep: str | None = None, required: Iterable[str] = (),
     if not path.is_file():
         raise DataError(f"{path}: {'not a file' if path.exists() else 'file not found'}")
     kwargs.setdefault("encoding", "utf-8-sig")  # a byte-order mark is not part of the first column name
+    # Only an empty field is missing: an id such as "NA" or "null" is an id (numeric() still refuses "nan").
+    kwargs.setdefault("keep_default_na", False)
+    kwargs.setdefault("na_values", [""])
     if is_gzip(path):
         kwargs["compression"] = "gzip"
     if sep is None and kwargs.get("header", "infer") is not None:
