@@ -194,6 +194,8 @@ CASES: list[Case] = [
                                                       accepted=True)),
     _c("interactions: user ids 'null' and 'None'", inter(INTER.replace("u1,", "null,").replace("u2,", "None,"),
                                                         accepted=True)),
+    _c("interactions: e-mail addresses as user ids, no BNPL_PSEUDONYM_KEY", inter(
+        INTER.replace("u1,", "ann@example.com,"), error=("inter.csv", "'user_id'", "personal data", "e-mail address"))),
     _c("interactions: CSV is a folder", card("interactions", "d", {"d/x.txt": "x"}, error=("d", "not a file"))),
     # ---- MovieLens
     _c("MovieLens: empty u.data", movielens("", error=("u.data", "empty"))),
@@ -272,7 +274,7 @@ def run_case(case: Case, tmp: Path) -> Outcome:
     argv = [a.replace("{tmp}", str(tmp)) for a in case.args]
     out, err = io.StringIO(), io.StringIO()
     tb = False
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _no_pseudonym_key(tmp):
         try:
             rc = main(argv)
         except SystemExit as e:  # argparse errors
@@ -287,6 +289,24 @@ def run_case(case: Case, tmp: Path) -> Outcome:
     if usage:  # argparse prints usage, then the error
         first = lines[-1]
     return Outcome(rc, first.replace(str(tmp) + "/", "").replace(str(tmp), "."), len(lines), tb, usage)
+
+
+@contextlib.contextmanager
+def _no_pseudonym_key(tmp: Path):
+    """Run as on a machine without BNPL_PSEUDONYM_KEY (neither in the environment nor in a .env file)."""
+    import os
+
+    import bnpl.config as config
+    from bnpl.data.privacy import KEY_VARIABLE
+
+    saved_key, saved_root = os.environ.pop(KEY_VARIABLE, None), config.REPO_ROOT
+    config.REPO_ROOT = tmp
+    try:
+        yield
+    finally:
+        config.REPO_ROOT = saved_root
+        if saved_key is not None:
+            os.environ[KEY_VARIABLE] = saved_key
 
 
 def expected(case: Case) -> str:

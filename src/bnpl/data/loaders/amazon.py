@@ -24,6 +24,7 @@ import pandas as pd
 from bnpl.data.loaders._csv import find_column, numeric, read_table, require_folder, warn_small_interactions
 from bnpl.data.loaders.interactions_csv import keep_latest_pair
 from bnpl.data.normalised import InteractionData, encode_ids
+from bnpl.data.privacy import protect_ids
 from bnpl.errors import DataError
 
 RECHORUS_PARTS = ("train.csv", "dev.csv", "test.csv")
@@ -53,7 +54,7 @@ def load_amazon_grocery(path: str | Path) -> InteractionData:
         relations = _relations(meta, item_index)
     return InteractionData(name=f"amazon:{folder.name}", interactions=inter, n_users=len(user_index),
                            n_items=len(item_index), item_features=item_features, item_relations=relations,
-                           user_index=user_index, item_index=item_index,
+                           user_index=protect_ids(user_index, folder, "user_id"), item_index=item_index,
                            meta={"source": str(folder), "duplicates_dropped": n_rows - len(inter),
                                  "weight": "1.0 (implicit feedback)"})
 

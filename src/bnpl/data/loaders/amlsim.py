@@ -48,6 +48,7 @@ from bnpl.data.loaders._csv import (
     warn_one_class,
 )
 from bnpl.data.normalised import FraudData, encode_ids
+from bnpl.data.privacy import protect_ids
 from bnpl.errors import DataError
 
 ID = ("nodeid", "node_id", "account_id", "acct_id", "id")
@@ -106,7 +107,8 @@ def load_amlsim(path: str | Path) -> FraudData:
     transfer = pd.DataFrame({"src": src, "dst": dst, "time": t, "amount": amount})
     return FraudData(name=f"amlsim:{folder.name}", nodes={"account": account},
                      relations={("account", "transfer", "account"): transfer}, target="account",
-                     labels=labels, time_unit=unit, meta={"source": str(folder), "raw_ids": {"account": index},
+                     labels=labels, time_unit=unit, meta={"source": str(folder),
+                                                          "raw_ids": {"account": protect_ids(index, node_file, id_col)},
                                                           "label_time": "step of the account's last transfer"})
 
 

@@ -28,6 +28,7 @@ from bnpl.data.loaders._csv import (
     warn_small_interactions,
 )
 from bnpl.data.normalised import InteractionData, encode_ids
+from bnpl.data.privacy import protect_ids
 from bnpl.errors import DataError
 
 USER_ALIASES = ("user_id", "user", "userid", "customer_id")
@@ -61,7 +62,8 @@ def load_interactions_csv(path: str | Path, sep: str | None = None, user_col: st
     inter = keep_latest_pair(inter)
     warn_small_interactions(inter, file, n_rows - len(inter))
     return InteractionData(name=f"csv:{file.stem}", interactions=inter, n_users=len(user_index),
-                           n_items=len(item_index), user_index=user_index, item_index=item_index,
+                           n_items=len(item_index), user_index=protect_ids(user_index, file, ucol),
+                           item_index=protect_ids(item_index, file, icol),
                            meta={"source": str(file), "time": tcol or "row order", "weight": wcol or "1.0",
                                  "duplicates_dropped": n_rows - len(inter)})
 

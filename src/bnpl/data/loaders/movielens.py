@@ -23,6 +23,7 @@ import pandas as pd
 
 from bnpl.data.loaders._csv import numeric, read_table, require_folder, warn_small_interactions
 from bnpl.data.normalised import InteractionData, encode_ids
+from bnpl.data.privacy import protect_ids
 from bnpl.errors import DataError
 
 RATING_COLS = ("user", "item", "rating", "timestamp")
@@ -140,7 +141,8 @@ def _assemble(folder: Path, ratings: pd.DataFrame, items: pd.DataFrame | None,
     return InteractionData(
         name=f"movielens:{folder.name}", interactions=inter, n_users=len(user_index), n_items=len(item_index),
         user_features=_side(users, "user", user_index), item_features=_side(items, "item", item_index),
-        user_index=user_index, item_index=item_index, meta={"source": str(folder), "weight": "rating"})
+        user_index=protect_ids(user_index, folder, "user"), item_index=item_index,
+        meta={"source": str(folder), "weight": "rating"})
 
 
 def _numeric_ids(s: pd.Series) -> pd.Series:

@@ -32,6 +32,7 @@ from bnpl.data.loaders._csv import (
     warn_one_class,
 )
 from bnpl.data.normalised import FraudData, encode_ids
+from bnpl.data.privacy import protect_ids
 from bnpl.errors import DataError
 
 FILE_NAME = "S-FFSD.csv"
@@ -68,7 +69,7 @@ def load_sffsd(path: str | Path) -> FraudData:
         codes, uniques = encode_ids(df[col])
         nodes[node_type] = pd.DataFrame({"node_id": np.arange(len(uniques), dtype=np.int64)})
         relations[("transaction", rel, node_type)] = pd.DataFrame({"src": tx_ids, "dst": codes, "time": time})
-        index[node_type] = uniques
+        index[node_type] = protect_ids(uniques, file, col)
     labelled = label != 2
     labels = pd.DataFrame({"node_id": tx_ids[labelled], "label": label[labelled],
                            "label_time": time[labelled]})
