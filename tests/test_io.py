@@ -181,3 +181,18 @@ def test_sigkill_during_save_world_never_leaves_a_partial_world(tmp_path, how):
     save_world(generate_world(WorldConfig(seed=3, n_transactions=1000), progress=False), folder, force=True)
     assert [p.name for p in tmp_path.iterdir()] == ["world"]  # the next save removed the leftovers
     assert remove_stale_temporaries(folder) == []
+
+
+def test_check_output_fails_before_any_work(tmp_path):
+    from bnpl.io import check_output
+
+    f = tmp_path / "f.json"
+    f.write_text("{}")
+    assert check_output(f) == f and check_output(tmp_path / "new" / "deeper" / "r.json")
+    assert check_output(tmp_path / "out", folder=True)
+    with pytest.raises(BnplError, match="f.json: cannot write a folder here: it is a file"):
+        check_output(f, folder=True)
+    with pytest.raises(BnplError, match="cannot write a file here: it is a folder"):
+        check_output(tmp_path)
+    with pytest.raises(BnplError, match=r"f.json/x/r.json: .*f.json is a file, not a folder"):
+        check_output(f / "x" / "r.json")

@@ -65,6 +65,23 @@ def current_umask() -> int:
     return mask
 
 
+def check_output(path: str | Path, folder: bool = False) -> Path:
+    """Raise :class:`BnplError` naming ``path`` unless a file (or, with ``folder``, a folder) can be
+    written there: call it before long work, so a bad ``--out`` fails first, not after the work."""
+    p = Path(path)
+    what = "folder" if folder else "file"
+    if p.exists() and p.is_dir() != folder:
+        raise BnplError(f"{p}: cannot write a {what} here: it is {'a folder' if p.is_dir() else 'a file'}")
+    ancestor = p if p.exists() else p.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise BnplError(f"{p}: cannot write a {what} here: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise BnplError(f"{p}: cannot write a {what} here: {ancestor} is not writable")
+    return p
+
+
 def write_text(path: str | Path, text: str) -> Path:
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from bnpl.data.normalised import FraudData, InteractionData
 from bnpl.errors import BnplError
-from bnpl.io import write_json
+from bnpl.io import atomic_path, write_json
 
 
 @dataclass
@@ -51,7 +51,7 @@ class DataCard:
         return figs
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Write ``card.json``, one CSV per table and one PNG per figure into ``folder``."""
+        """Write ``card.json``, one CSV per table and one PNG per figure into ``folder`` (each atomically)."""
         import matplotlib.pyplot as plt
 
         folder = Path(folder)
@@ -60,10 +60,12 @@ class DataCard:
                                                    "tables": {k: v.reset_index().to_dict(orient="records")
                                                               for k, v in self.tables.items()}})]
         for name, df in self.tables.items():
-            df.to_csv(folder / f"{name}.csv")
+            with atomic_path(folder / f"{name}.csv", suffix=".csv") as tmp:
+                df.to_csv(tmp)
             paths.append(folder / f"{name}.csv")
         for name, fig in self.figures().items():
-            fig.savefig(folder / f"{name}.png", dpi=110, bbox_inches="tight")
+            with atomic_path(folder / f"{name}.png", suffix=".png") as tmp:
+                fig.savefig(tmp, dpi=110, bbox_inches="tight")
             plt.close(fig)
             paths.append(folder / f"{name}.png")
         return paths

@@ -65,6 +65,10 @@ def generate(args: argparse.Namespace) -> int:
 
 
 def card(args: argparse.Namespace) -> int:
+    from bnpl.io import check_output
+
+    if args.out:
+        check_output(args.out, folder=True)  # before loading, not after
     obj = load_for_card(args.dataset, args.path)
     c = data_card(obj, name=f"{args.dataset}: {args.path}")
     print(c.text())

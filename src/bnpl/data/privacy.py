@@ -84,6 +84,12 @@ def kinds_in(text: str) -> list[str]:
     return found
 
 
+def shown(value) -> str:
+    """``repr(value)`` for an error message, or ``<e-mail address withheld>`` when it is personal data."""
+    kinds = kinds_in(str(value))
+    return f"<{kinds[0]} withheld>" if kinds else repr(value)
+
+
 def find_personal_data(obj, where: str = "") -> list[str]:
     """``"<where>: <kind>"`` for every string in ``obj`` (a DataFrame, Series, Index, array, dict,
     list or string; nested) that holds personal data or an API key. Values are never quoted."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bnpl.data.privacy import shown
 from bnpl.errors import DataError, DataWarning
 
 CANDIDATE_SEPARATORS = ("\t", ",", ";", "|")
@@ -95,7 +96,11 @@ def read_table(path: Path, sep: str | None = None, required: Iterable[str] = (),
         raise DataError(f"{path}: file is empty") from None
     except UnicodeDecodeError as e:
         raise DataError(f"{path}: not UTF-8 text ({_bad_byte(path, e)}); re-save it as UTF-8") from None
-    except (pd.errors.ParserError, ValueError, OSError, EOFError) as e:
+    except (OSError, EOFError) as e:
+        if not is_gzip(path):
+            raise
+        raise DataError(f"{path}: truncated or corrupt gzip-compressed file ({e})") from None
+    except (pd.errors.ParserError, ValueError) as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
         raise DataError(f"{path}: cannot parse as a {sep!r}-separated table ({msg})") from None
     missing = [c for c in required if c not in df.columns]
@@ -157,7 +162,7 @@ def numeric(df: pd.DataFrame, col: str, path: Path, allow_missing: bool = False,
         bad = np.isnan(out) & s.notna().to_numpy()
         if bad.any():
             i = int(np.argmax(bad))
-            raise DataError(f"{path}: column {col!r} has a non-numeric value {s.iloc[i]!r} (data row {i + 1})")
+            raise DataError(f"{path}: column {col!r} has a non-numeric value {shown(s.iloc[i])} (data row {i + 1})")
     if not allow_missing and np.isnan(out).any():
         i = int(np.argmax(np.isnan(out)))
         hint = "; the last row: is the file truncated?" if i == len(out) - 1 and len(out) > 1 else ""
@@ -219,7 +224,7 @@ def integer_labels(df: pd.DataFrame, col: str, path: Path, allowed: Iterable[int
         i = int(np.argmax(bad))
         v = df[col].iloc[i]
         v = v.item() if hasattr(v, "item") else v
-        raise DataError(f"{path}: column {col!r} has value {v!r} (data row {i + 1}); expected one of {allowed}")
+        raise DataError(f"{path}: column {col!r} has value {shown(v)} (data row {i + 1}); expected one of {allowed}")
     return vals.astype(np.int64)
 
 
@@ -241,7 +246,8 @@ def times(df: pd.DataFrame, col: str, path: Path) -> tuple[np.ndarray, str]:
     bad = parsed.isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))
-        raise DataError(f"{path}: column {col!r} has a value {s.iloc[i]!r} that is neither a number nor a date (data row {i + 1})")
+        raise DataError(f"{path}: column {col!r} has a value {shown(s.iloc[i])} that is neither a number nor a date "
+                        f"(data row {i + 1})")
     secs = (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
     return secs.to_numpy(dtype=np.float64), "s"
 

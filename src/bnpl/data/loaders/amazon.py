@@ -24,7 +24,7 @@ import pandas as pd
 from bnpl.data.loaders._csv import find_column, numeric, read_table, require_folder, warn_small_interactions
 from bnpl.data.loaders.interactions_csv import keep_latest_pair
 from bnpl.data.normalised import InteractionData, encode_ids
-from bnpl.data.privacy import protect_ids
+from bnpl.data.privacy import protect_ids, shown
 from bnpl.errors import DataError
 
 RECHORUS_PARTS = ("train.csv", "dev.csv", "test.csv")
@@ -116,7 +116,7 @@ def _parse_lists(s: pd.Series, file: Path, col: str) -> pd.Series:
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 v = None
         if not isinstance(v, (list, tuple)) or not all(_is_id(x) for x in v):
-            raise DataError(f"{file}: column {col!r} has {text[:40]!r} (data row {i + 1}); "
+            raise DataError(f"{file}: column {col!r} has {shown(text[:40])} (data row {i + 1}); "
                             "expected a flat list of item ids like [1, 2]")
         out.append(list(v))
     return pd.Series(out, index=s.index, dtype=object)

@@ -48,7 +48,7 @@ from bnpl.data.loaders._csv import (
     warn_one_class,
 )
 from bnpl.data.normalised import FraudData, encode_ids
-from bnpl.data.privacy import protect_ids
+from bnpl.data.privacy import protect_ids, shown
 from bnpl.errors import DataError
 
 ID = ("nodeid", "node_id", "account_id", "acct_id", "id")
@@ -78,7 +78,7 @@ def load_amlsim(path: str | Path) -> FraudData:
     conflict = raw_ids.duplicated().to_numpy() & ~acc.duplicated().to_numpy()
     if conflict.any():
         i = int(conflict.argmax())
-        raise DataError(f"{node_file}: column {id_col!r} has duplicate account id {raw_ids.iloc[i]!r} "
+        raise DataError(f"{node_file}: column {id_col!r} has duplicate account id {shown(raw_ids.iloc[i])} "
                         f"(data row {i + 1}) with different values")
     acc, _ = drop_exact_duplicates(acc, node_file)
     raw_ids = acc[id_col].astype("string").str.strip()
@@ -134,7 +134,7 @@ def _lookup(tx: pd.DataFrame, col: str, index: pd.Index, tx_file: Path) -> np.nd
     codes = index.get_indexer(raw)
     if (codes < 0).any():
         i = int(np.argmax(codes < 0))
-        raise DataError(f"{tx_file}: column {col!r} has account id {raw.iloc[i]!r} (data row {i + 1}) "
+        raise DataError(f"{tx_file}: column {col!r} has account id {shown(raw.iloc[i])} (data row {i + 1}) "
                         f"that is not in the accounts file")
     return codes.astype(np.int64)
 
