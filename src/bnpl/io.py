@@ -72,7 +72,7 @@ def check_output(path: str | Path, folder: bool = False) -> Path:
     what = "folder" if folder else "file"
     if p.exists() and p.is_dir() != folder:
         raise BnplError(f"{p}: cannot write a {what} here: it is {'a folder' if p.is_dir() else 'a file'}")
-    ancestor = p if p.exists() else p.parent
+    ancestor = p if p.is_dir() else p.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
