@@ -215,6 +215,8 @@ CASES: list[Case] = [
                                                      error=("u.data", "'rating'", "'five'", "row 1"))),
     _c("MovieLens: infinite rating (row 1)", movielens(UDATA.replace("\t5\t", "\tinf\t"),
                                                        error=("u.data", "'rating'", "infinite", "row 1"))),
+    _c("MovieLens: a pair rated twice", movielens(UDATA + "1\t10\t2\t881250999\n",
+                                                  warning=("ml", "1 repeated (user, item) pair"))),
     _c("MovieLens: Windows line endings", movielens(UDATA.replace("\n", "\r\n"), accepted=True)),
     # ---- Amazon
     _c("Amazon: nested id lists in r_complement (row 1)", amazon(_meta_row("[[11], [12]]"),

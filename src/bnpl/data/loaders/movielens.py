@@ -9,7 +9,8 @@ Accepted folders:
   (``item::title::Genre|Genre``) and ``users.dat`` (``user::gender::age::occupation::zip``);
 * ml-latest / ml-25m style: ``ratings.csv`` (``userId,movieId,rating,timestamp``), optional ``movies.csv``.
 
-Every rating is an interaction with ``weight`` = rating and ``time`` = Unix seconds.
+Every rating is an interaction with ``weight`` = rating and ``time`` = Unix seconds; a (user, item)
+pair rated twice keeps its latest rating (with a warning), as in :mod:`bnpl.data.loaders.interactions_csv`.
 Item features are genre flags; user features (when a user file exists) are age, a 0/1
 ``gender_f`` and one-hot occupation columns. Users and items listed in the side files but
 never rated are kept (the catalogue), so ids are those of the side files plus the ratings.
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from bnpl.data.loaders._csv import numeric, read_table, require_folder, warn_small_interactions
+from bnpl.data.loaders.interactions_csv import keep_latest_pair
 from bnpl.data.normalised import InteractionData, encode_ids
 from bnpl.data.privacy import protect_ids
 from bnpl.errors import DataError
@@ -137,12 +139,14 @@ def _assemble(folder: Path, ratings: pd.DataFrame, items: pd.DataFrame | None,
     inter = pd.DataFrame({"user_id": user_index.get_indexer(_numeric_ids(ratings["user"])).astype(np.int64),
                           "item_id": item_index.get_indexer(_numeric_ids(ratings["item"])).astype(np.int64),
                           "time": ratings["timestamp"], "weight": ratings["rating"]})
-    warn_small_interactions(inter, folder)
+    n_rows = len(inter)
+    inter = keep_latest_pair(inter)
+    warn_small_interactions(inter, folder, n_rows - len(inter))
     return InteractionData(
         name=f"movielens:{folder.name}", interactions=inter, n_users=len(user_index), n_items=len(item_index),
         user_features=_side(users, "user", user_index), item_features=_side(items, "item", item_index),
         user_index=protect_ids(user_index, folder, "user"), item_index=item_index,
-        meta={"source": str(folder), "weight": "rating"})
+        meta={"source": str(folder), "weight": "rating", "duplicates_dropped": n_rows - len(inter)})
 
 
 def _numeric_ids(s: pd.Series) -> pd.Series:
