@@ -401,3 +401,22 @@ def test_real_amazon():
     assert len(d.interactions) == 121892
     assert set(d.item_relations["relation"]) == {"complement", "substitute"}
     assert d.item_relations[["src_item", "dst_item"]].to_numpy().max() < d.n_items
+
+
+def test_sffsd_duplicated_rows_cannot_leak_across_a_split(tmp_path):
+    """A file whose every row appears twice: the copies are removed before any split, with a warning,
+    so no transaction is in train and (as its twin) in test."""
+    from bnpl.data.splits import random_stratified_split
+    from bnpl.errors import DataWarning
+
+    rng = np.random.default_rng(0)
+    rows = [f"{t},S{rng.integers(9)},T{rng.integers(4)},{rng.integers(1, 500)}.5,L{rng.integers(3)},TP1,{t % 3 == 0:d}"
+            for t in range(60)]
+    f = write(tmp_path / "S-FFSD.csv", "Time,Source,Target,Amount,Location,Type,Labels\n" + "\n".join(rows * 2) + "\n")
+    with pytest.warns(DataWarning, match="60 exact duplicate rows removed"):
+        d = load_sffsd(f)
+    assert d.meta["duplicates_dropped"] == 60 and len(d.nodes["transaction"]) == 60
+    s = random_stratified_split(d, test_size=0.3, val_size=0.1, seed=0)
+    key = pd.concat([d.nodes["transaction"][["time", "amount"]]] + [
+        r["dst"].rename(k[1]) for k, r in d.relations.items()], axis=1).astype(str).agg("|".join, axis=1)
+    assert not set(key[s.train]) & set(key[s.test])
