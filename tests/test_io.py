@@ -196,3 +196,25 @@ def test_check_output_fails_before_any_work(tmp_path):
         check_output(tmp_path)
     with pytest.raises(BnplError, match=r"f.json/x/r.json: .*f.json is a file, not a folder"):
         check_output(f / "x" / "r.json")
+
+
+CONCURRENT_CHILD = """
+    from bnpl.data.synthetic import WorldConfig, generate_world, save_world
+    world = generate_world(WorldConfig(seed={seed}, n_transactions=1000), progress=False)
+    for _ in range(25):
+        save_world(world, {folder!r}, force=True)
+    print("done", flush=True)
+"""
+
+
+@pytest.mark.slow  # two processes, 50 saves (about 10 s on 2 busy cores)
+def test_two_processes_saving_one_world_folder_both_finish_and_leave_a_whole_world(tmp_path):
+    from bnpl.data.synthetic import load_world
+
+    folder = tmp_path / "world"
+    procs = [_child(CONCURRENT_CHILD.format(seed=s, folder=str(folder))) for s in (1, 2)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0 and out.strip() == "done", err[-600:]
+    assert load_world(folder).config.seed in (1, 2)
+    assert [p.name for p in tmp_path.iterdir()] == ["world"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,14 +187,28 @@ def save_world(world: World, folder: str | Path, force: bool = False) -> Path:
             world.tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / CONFIG_FILE).write_text(json.dumps(world.config.model_dump(), indent=2) + "\n")
         old = folder.parent / f".{folder.name}.old-{os.getpid()}"
-        if folder.exists():
-            check_world_target(folder, force=force)  # re-check: another process may have written there
-            os.replace(folder, old)
-        os.replace(tmp, folder)
+        with _swap_lock(folder):  # two processes saving one folder swap in turn; the last one wins
+            if folder.exists():
+                check_world_target(folder, force=force)  # re-check: another process may have written there
+                os.replace(folder, old)
+            os.replace(tmp, folder)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+@contextmanager
+def _swap_lock(folder: Path):
+    """An exclusive flock on ``folder``'s parent directory itself (no lock file is left behind)."""
+    import fcntl
+
+    fd = os.open(folder.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
