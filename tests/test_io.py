@@ -2,6 +2,7 @@
 truncated file or a partial world that reads as complete."""
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import os
@@ -31,11 +32,12 @@ def _no_constants(name):
 def test_non_finite_floats_are_written_as_null(tmp_path):
     obj = {"auroc": float("nan"), "loss": np.float32("inf"), "neg": -math.inf, "ok": np.float64(0.5),
            "n": np.int64(3), "flag": np.bool_(True), "arr": np.array([1.0, np.nan]), "path": tmp_path,
-           "nested": {"t": (1, float("nan"))}}
+           "nested": {"t": (1, float("nan"))}, "day": datetime.date(2026, 1, 2), np.int64(7): "numpy key"}
     text = write_json(tmp_path / "r.json", obj).read_text()
     back = json.loads(text, parse_constant=_no_constants)  # strict: NaN/Infinity tokens would raise
     assert back == {"auroc": None, "loss": None, "neg": None, "ok": 0.5, "n": 3, "flag": True,
-                    "arr": [1.0, None], "path": str(tmp_path), "nested": {"t": [1, None]}}
+                    "arr": [1.0, None], "path": str(tmp_path), "nested": {"t": [1, None]}, "day": "2026-01-02",
+                    "7": "numpy key"}
 
 
 def test_unserialisable_value_names_its_key(tmp_path):

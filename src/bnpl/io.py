@@ -7,11 +7,12 @@ existing target keeps its mode, a new one gets ``0o666`` minus the process umask
 
 JSON is strict (RFC 8259): NaN and +/-infinity, which are not JSON, are written as ``null``
 (the rule pandas' ``to_json`` follows), so every file :func:`write_json` writes is read back by
-any JSON parser. Numpy scalars and arrays and paths are converted; other objects are refused
-with a :class:`~bnpl.errors.BnplError` naming the key.
+any JSON parser. Numpy scalars and arrays, paths and dates (ISO 8601) are converted; other
+objects are refused with a :class:`~bnpl.errors.BnplError` naming the key.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import os
@@ -107,6 +108,7 @@ def strict_json(obj: Any, where: str = "$") -> Any:
     if isinstance(obj, dict):
         out = {}
         for k, v in obj.items():
+            k = k.item() if isinstance(k, np.generic) else k
             if not isinstance(k, (str, int, float, bool)) and k is not None:
                 raise BnplError(f"cannot write JSON: key {k!r} at {where} is a {type(k).__name__}, not a string")
             out[k] = strict_json(v, f"{where}.{k}")
@@ -125,4 +127,6 @@ def strict_json(obj: Any, where: str = "$") -> Any:
         return obj
     if isinstance(obj, Path):
         return str(obj)
+    if isinstance(obj, (datetime.date, datetime.datetime)):
+        return obj.isoformat()
     raise BnplError(f"cannot write JSON: value at {where} is a {type(obj).__name__}")
