@@ -133,3 +133,26 @@ def test_dot_env_is_ignored_by_git():
     if out.returncode == 128:
         pytest.skip("not a git checkout")
     assert out.stdout.strip() == ".env"
+
+
+REAL = [("fraud", "s-ffsd"), ("fraud", "amlsim-20k-cycle200"), ("recsys", "ml-100k"), ("recsys", "amazon-grocery")]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("parts", REAL, ids=[p[1] for p in REAL])
+def test_real_datasets_processed_forms_hold_no_personal_data(parts):
+    from bnpl.config import shared_data
+    from bnpl.data.loaders import load_fraud, load_interactions
+
+    path = shared_data(*parts)
+    if path is None:
+        pytest.skip(f"../shared/data/{'/'.join(parts)} absent")
+    if parts[0] == "fraud":
+        d = load_fraud(parts[1].split("-20k")[0], path)
+        found = find_personal_data({"nodes": d.nodes, "relations": {"__".join(k): v for k, v in d.relations.items()},
+                                    "labels": d.labels, "raw_ids": d.meta["raw_ids"]})
+    else:
+        d = load_interactions(path)
+        found = find_personal_data({"interactions": d.interactions, "users": d.user_index, "items": d.item_index,
+                                    "user_features": d.user_features, "item_features": d.item_features})
+    assert found == []
