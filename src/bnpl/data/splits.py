@@ -131,7 +131,8 @@ def temporal_split(data: FraudData, val_frac: float = 0.15, test_frac: float = 0
 def per_user_random_split(inter: pd.DataFrame, test_frac: float = 0.25, seed: int = 0
                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-user random split of (user, item) pairs: ``round(n * test_frac)`` of a user's n pairs go to
-    test, at most n - 1, so every user keeps at least one training pair."""
+    test, at most n - 1, so every user keeps at least one training pair. DataError when no user has
+    enough pairs for one test pair (e.g. a single item), instead of an empty test set."""
     _check_fracs(("test_frac", test_frac))
     pairs = _pairs(inter)
     rng = np.random.default_rng(seed)
@@ -169,7 +170,8 @@ def temporal_interaction_split(inter: pd.DataFrame, test_frac: float = 0.2, drop
 def leave_last_out_split(inter: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each user's last interaction (by time, then row order) is test, for users with two or more items.
 
-    Earlier rows of the same (user, item) pair are dropped, never kept in train.
+    Earlier rows of the same (user, item) pair are dropped, never kept in train. DataError when no
+    user has two items (the test set would be empty).
     """
     _require(inter, ("user_id", "item_id", "time"))
     order = np.lexsort((np.arange(len(inter)), inter["time"].to_numpy(), inter["user_id"].to_numpy()))
