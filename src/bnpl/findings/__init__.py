@@ -59,13 +59,18 @@ class Findings:
                    changes=list(d.get("changes", [])))
 
 
-def publish(findings: Findings):
-    """Save ``findings.json`` in the run folder (and to MLflow), log its numbers as ``findings.*``
-    metrics, and return the Markdown for the notebook to display."""
+def publish(findings: Findings, compare: bool = True):
+    """Add what changed since the stage's previous run (``compare``, under ``bnpl run``), save
+    ``findings.json`` in the run folder (and to MLflow), log its numbers as ``findings.*`` metrics,
+    and return the Markdown for the notebook to display."""
     from IPython.display import Markdown
 
     from bnpl import tracking
+    from bnpl.findings.previous import changes_since, current_run, previous_run
 
+    now = current_run() if compare else None
+    if now is not None:
+        findings.changes = changes_since(previous_run(now.run_id), now.params, findings.numbers)
     tracking.log_dict(findings.to_dict(), FINDINGS_FILE)
     tracking.log_metrics({f"findings.{k}": v for k, (_, v) in findings.numbers.items()
                           if v is not None and math.isfinite(v)})
