@@ -22,6 +22,8 @@ def test_t_interval_matches_scipy():
     lo, hi = stats.t.interval(0.95, 2, loc=0.82, scale=stats.sem(v))
     assert iv.mean == pytest.approx(0.82) and iv.low == pytest.approx(lo) and iv.high == pytest.approx(hi)
     assert iv.excludes_zero and "3 seeds" in iv.text()
+    wide = t_interval([0.2, 0.99], bounds=(0.0, 1.0))      # a score's interval stays inside [0, 1]
+    assert wide.low == 0.0 and wide.high == 1.0 and wide.mean == pytest.approx(0.595)
     one = t_interval([0.5])
     assert one.n == 1 and not one.excludes_zero and "one seed" in one.text()
 
@@ -78,10 +80,14 @@ def test_recsys_findings_say_which_switches_matter():
     text = f.to_markdown()
     assert "The full graph model loses to the strongest baseline (ItemKNN baseline): full minus baseline -0.0300 " \
            "(95% CI -0.0400 to -0.0200)" in text
-    assert "These changes hurt (the part they remove or change is worth keeping): layers=0 -0.0200" in text
-    assert "These changes help (the full model is worse with what they remove): no item-item edges +0.0200" in text
-    assert "Within noise at this data size: dim=32." in text
+    assert "Changes that hurt, so the full model's setting is worth keeping: layers=0 -0.0200" in text
+    assert "Changes that help, so the full model would be better without its setting: no item-item edges +0.0200" in text
+    assert "Changes within noise at this data size: dim=32." in text
     assert f.numbers["full_minus_baseline"][1] == pytest.approx(-0.03)
+    # cells of another model are baselines whatever their name
+    models = {c: "sidegnn" for c in _ablation_table().index} | {"ItemKNN baseline": "itemknn", "dim=32": "ease"}
+    g = recsys_findings(_ablation_table(), full="full model", models=models).to_markdown()
+    assert "popularity baseline" in g and "Changes within noise" not in g
 
 
 def test_data_findings():
@@ -94,7 +100,7 @@ def test_data_findings():
                          "Taste beats popularity."
     text = f.to_markdown()
     assert "top 10 for 20.0% of 500 customers, popularity for 5.0%" in text
-    assert "mule: device shared 3plus customers (70% vs 2% of legit)" in text
+    assert "mule: device shared by 3+ customers (70% vs 2% of legit)" in text
     assert "scam: no link pattern stands out" in text
 
 

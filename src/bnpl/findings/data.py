@@ -6,8 +6,11 @@ import pandas as pd
 from bnpl.findings import Card, Findings
 from bnpl.findings.stats import pct
 
-LINK_COLUMNS = ("device_shared_3plus_customers", "device_not_registered", "ships_to_address_of_4plus_customers",
-                "ships_away_from_home", "account_fan_in_5plus")
+LINK_COLUMNS = {"device_shared_3plus_customers": "device shared by 3+ customers",
+                "device_not_registered": "device not registered to the customer",
+                "ships_to_address_of_4plus_customers": "ships to an address of 4+ customers",
+                "ships_away_from_home": "ships away from home",
+                "account_fan_in_5plus": "account paid by 5+ accounts"}
 
 
 def data_findings(facts: dict, taste: dict, links: pd.DataFrame | None = None) -> Findings:
@@ -52,7 +55,7 @@ def _link_lines(links: pd.DataFrame) -> list[str]:
         gap = row[cols] - legit
         top = gap.idxmax()
         if gap[top] > 0.05:
-            parts.append(f"{typ}: {top.replace('_', ' ')} ({pct(row[top], 0)} vs {pct(legit[top], 0)} of legit)")
+            parts.append(f"{typ.replace('_', ' ')}: {LINK_COLUMNS[top]} ({pct(row[top], 0)} vs {pct(legit[top], 0)} of legit)")
         else:
-            parts.append(f"{typ}: no link pattern stands out")
+            parts.append(f"{typ.replace('_', ' ')}: no link pattern stands out")
     return ["Fraud hides in the links; the pattern that marks each typology most: " + "; ".join(parts) + "."] if parts else []

@@ -22,7 +22,7 @@ def fraud_findings(summary: dict, metric: str = "auprc", baseline: str = BASELIN
     best = summary["best"]["model"]
     if baseline not in models:
         baseline = min(models, key=lambda m: t_interval(_seeds(summary, m, metric)).mean)
-    best_iv = t_interval(_seeds(summary, best, metric))
+    best_iv = t_interval(_seeds(summary, best, metric), bounds=(0.0, 1.0))
     n = best_iv.n
     name = metric.upper()
     bullets, cards = [], [Card("best model (validation)", best, f"test {name} {best_iv.text()}")]

@@ -10,8 +10,12 @@ import pandas as pd
 from bnpl.findings import Card, Findings
 
 
-def is_baseline(cell: str) -> bool:
-    return "baseline" in cell.lower()
+def alternatives(table: pd.DataFrame, full: str, models: dict[str, str] | None = None) -> list[str]:
+    """Cells that are another model altogether (baselines): by ``models`` (cell -> model name) where
+    given, else by a name containing "baseline"."""
+    if models:
+        return [c for c in table.index if c != full and models.get(c) != models.get(full)]
+    return [c for c in table.index if "baseline" in c.lower()]
 
 
 def _ci(row: pd.Series, metric: str, sign: float = 1.0) -> str:
@@ -23,13 +27,15 @@ def _real(row: pd.Series, metric: str) -> bool:
     return row[f"{metric}_ci_low"] > 0 or row[f"{metric}_ci_high"] < 0
 
 
-def recsys_findings(table: pd.DataFrame, full: str, metric: str = "ndcg", k: int = 10) -> Findings:
-    """Best cell and its interval against the full model, the full model against the strongest
-    baseline, and which switches change ``metric`` beyond their interval."""
+def recsys_findings(table: pd.DataFrame, full: str, metric: str = "ndcg", k: int = 10,
+                    models: dict[str, str] | None = None) -> Findings:
+    """Best cell and its interval against the full model, the full model against the strongest other
+    model (baseline), and which switches of the full model change ``metric`` beyond their interval.
+    ``models``: cell -> model name (cells with another model than the full model's are baselines)."""
     name = f"{metric.upper()}@{k}"
     best = table[metric].idxmax()
     f_row, b_row = table.loc[full], table.loc[best]
-    baselines = [c for c in table.index if is_baseline(c)]
+    others = alternatives(table, full, models)
     bullets, cards = [], [Card(f"full model {name}", f"{f_row[metric]:.4f}", full)]
     numbers = {"full_" + metric: (f"full model {name}", float(f_row[metric])),
                "best_" + metric: (f"best cell {name}", float(b_row[metric]))}
@@ -40,33 +46,29 @@ def recsys_findings(table: pd.DataFrame, full: str, metric: str = "ndcg", k: int
         headline = f"{best} {word} the full model: {name} {b_row[metric]:.4f} vs {f_row[metric]:.4f}."
         bullets.append(f"Best cell {best}: {name} {b_row[metric]:.4f}, difference from the full model {_ci(b_row, metric)}.")
     cards.append(Card(f"best {name}", f"{b_row[metric]:.4f}", best))
-    if baselines:
-        strongest = table.loc[baselines, metric].idxmax()
+    switches = table.loc[[c for c in table.index if c != full and c not in others]]
+    if others:
+        strongest = table.loc[others, metric].idxmax()
         s_row = table.loc[strongest]
         margin = float(f_row[metric] - s_row[metric])
-        if _real(s_row, metric):
-            says = "beats" if margin > 0 else "loses to"
-        else:
-            says = "is level with"
+        says = ("beats" if margin > 0 else "loses to") if _real(s_row, metric) else "is level with"
         bullets.insert(0, f"The full graph model {says} the strongest baseline ({strongest}): "
                           f"full minus baseline {_ci(s_row, metric, -1.0)}.")
         cards.append(Card("full vs strongest baseline", f"{margin:+.4f}", strongest))
         numbers["full_minus_baseline"] = (f"full model minus {strongest}", margin)
-        better = [c for c in table.index if not is_baseline(c) and c != full and table.loc[c, metric] > s_row[metric]]
-        if not better and f_row[metric] <= s_row[metric]:
-            headline += f" No variant of the graph model beats the {strongest}."
-    switches = table.loc[[c for c in table.index if c != full and not is_baseline(c)]]
+        if len(switches) and switches[metric].max() <= s_row[metric] and f_row[metric] <= s_row[metric]:
+            headline += f" No variant of the graph model beats {strongest}."
     hurt = [c for c, r in switches.iterrows() if _real(r, metric) and r[f"{metric}_delta"] < 0]
     helped = [c for c, r in switches.iterrows() if _real(r, metric) and r[f"{metric}_delta"] > 0]
     noise = [c for c in switches.index if c not in hurt and c not in helped]
     if hurt:
-        bullets.append("These changes hurt (the part they remove or change is worth keeping): "
+        bullets.append("Changes that hurt, so the full model's setting is worth keeping: "
                        + "; ".join(f"{c} {_ci(switches.loc[c], metric)}" for c in hurt) + ".")
     if helped:
-        bullets.append("These changes help (the full model is worse with what they remove): "
+        bullets.append("Changes that help, so the full model would be better without its setting: "
                        + "; ".join(f"{c} {_ci(switches.loc[c], metric)}" for c in helped) + ".")
     if noise:
-        bullets.append("Within noise at this data size: " + ", ".join(noise) + ".")
+        bullets.append("Changes within noise at this data size: " + ", ".join(noise) + ".")
     if "cold_ndcg" in table.columns:
         cold = table["cold_ndcg"].idxmax()
         bullets.append(f"For cold-start customers the best cell is {cold} (cold NDCG {table.loc[cold, 'cold_ndcg']:.4f}, "

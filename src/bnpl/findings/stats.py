@@ -29,8 +29,9 @@ class Interval:
         return f"{f.format(self.mean)} (95% CI {self.low:.{digits}f} to {self.high:.{digits}f}, {self.n} seeds)"
 
 
-def t_interval(values: Sequence[float], level: float = 0.95) -> Interval:
-    """Mean and t-interval of ``values`` (NaNs dropped); one value gives an infinite-width interval."""
+def t_interval(values: Sequence[float], level: float = 0.95, bounds: tuple[float, float] | None = None) -> Interval:
+    """Mean and t-interval of ``values`` (NaNs dropped), clipped to ``bounds`` (a metric's range: a
+    score in [0, 1] cannot have an interval past 1); one value gives an infinite-width interval."""
     v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if len(v) == 0:
         return Interval(math.nan, math.nan, math.nan, 0)
@@ -38,13 +39,16 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> Interval:
     if len(v) < 2:
         return Interval(m, -math.inf, math.inf, 1)
     half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
-    return Interval(m, m - half, m + half, len(v))
+    lo, hi = m - half, m + half
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return Interval(m, lo, hi, len(v))
 
 
-def paired(a: Sequence[float], b: Sequence[float]) -> tuple[Interval, int]:
+def paired(a: Sequence[float], b: Sequence[float], bounds: tuple[float, float] | None = (-1.0, 1.0)) -> tuple[Interval, int]:
     """Interval of the per-seed differences ``a - b`` and how many seeds ``a`` is ahead on."""
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    return t_interval(d), int((d > 0).sum())
+    return t_interval(d, bounds=bounds), int((d > 0).sum())
 
 
 def verdict(iv: Interval, better: str = "higher") -> str:
