@@ -76,7 +76,7 @@ def _ablation_table():
 def test_recsys_findings_say_which_switches_matter():
     f = recsys_findings(_ablation_table(), full="full model")
     assert f.headline == ("ItemKNN baseline beats the full model: NDCG@10 0.1300 vs 0.1000. "
-                          "No variant of the graph model beats the ItemKNN baseline.")
+                          "No variant of the graph model beats ItemKNN baseline.")
     text = f.to_markdown()
     assert "The full graph model loses to the strongest baseline (ItemKNN baseline): full minus baseline -0.0300 " \
            "(95% CI -0.0400 to -0.0200)" in text
