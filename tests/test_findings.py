@@ -122,3 +122,29 @@ def test_publish_writes_json_and_round_trips(tmp_path, monkeypatch):
     assert md.data.startswith("## Findings\n\n**It works.**")
     back = Findings.from_dict(json.loads((tmp_path / "findings.json").read_text()))
     assert back.headline == "It works." and back.cards == [Card("x", "1")] and back.numbers["k"] == ("label", 0.5)
+
+
+def test_previous_run_is_the_last_finished_run_of_the_notebook_not_a_child():
+    import time
+
+    from mlflow.tracking import MlflowClient
+
+    from bnpl.config import tracking_uri
+    from bnpl.findings.previous import previous_run
+
+    c = MlflowClient(tracking_uri())
+    exp = c.create_experiment("nb")
+    tags = {"notebook": "nb.ipynb"}
+    first = c.create_run(exp, tags=tags).info.run_id
+    c.log_metric(first, "findings.best_auprc", 0.8)
+    c.set_terminated(first, "FINISHED")
+    time.sleep(0.01)
+    failed = c.create_run(exp, tags=tags).info.run_id
+    c.set_terminated(failed, "FAILED")
+    child = c.create_run(exp, tags={"mlflow.parentRunId": first}).info.run_id
+    c.set_terminated(child, "FINISHED")
+    time.sleep(0.01)
+    now = c.create_run(exp, tags=tags).info.run_id
+    prev = previous_run(now)
+    assert prev.run_id == first and prev.metrics["findings.best_auprc"] == 0.8
+    assert previous_run(first) is None

@@ -39,7 +39,10 @@ def previous_run(run_id: str | None = None) -> RunSnapshot | None:
         return None
     client = MlflowClient(tracking_uri=tracking_uri())
     run = client.get_run(rid)
-    found = client.search_runs([run.info.experiment_id], filter_string="attributes.status = 'FINISHED'",
+    query = "attributes.status = 'FINISHED'"
+    if "'" not in run.data.tags.get("notebook", "'"):   # the runner tags a notebook's own runs, not their children
+        query += f" and tags.notebook = '{run.data.tags['notebook']}'"
+    found = client.search_runs([run.info.experiment_id], filter_string=query,
                                order_by=["attributes.start_time DESC"], max_results=50)
     for r in found:
         if r.info.run_id != rid and r.info.start_time <= run.info.start_time and \
