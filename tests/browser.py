@@ -92,10 +92,13 @@ class Chromium:
             time.sleep(0.2)
         return state
 
-    def screenshot(self, path: Path, max_height: int = 5000) -> Path:
+    def screenshot(self, path: Path, max_height: int = 5000, end: bool = False) -> Path:
+        """PNG of the page's top ``max_height`` pixels, or with ``end`` of its last ones."""
         metrics = self.call("Page.getLayoutMetrics", session=True)
         size = metrics.get("cssContentSize") or metrics["contentSize"]
-        clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], max_height), "scale": 1}
+        height = min(size["height"], max_height)
+        top = max(0, size["height"] - height) if end else 0
+        clip = {"x": 0, "y": top, "width": size["width"], "height": height, "scale": 1}
         data = self.call("Page.captureScreenshot", session=True, format="png", clip=clip, captureBeyondViewport=True)
         path.write_bytes(base64.b64decode(data["data"]))
         return path

@@ -50,7 +50,7 @@ def test_fraud_findings_best_margin_and_switches():
     assert f.headline.startswith("lgbm_graph reaches test AUPRC 0.810 and beats the lgbm_tabular baseline by +0.500")
     assert "ahead on 3 of 3 seeds" in f.headline and "a real gain" in f.headline
     text = f.to_markdown()
-    assert "Graph-aggregate features (lgbm_graph vs lgbm_tabular): AUPRC +0.500" in text
+    assert "Difference from lgbm_tabular: +0.500" in text and "Graph-aggregate features" not in text  # said once
     assert "A GNN (sage) instead of the graph booster" in text and "within noise" in text
     assert "Refitting on training + validation labels: AUPRC +0.008" in text   # 0.07 / 9 paired gaps
     assert "Hardest fraud typology for lgbm_graph: scam" in text and "helps most on mule" in text
@@ -75,7 +75,7 @@ def _ablation_table():
 
 def test_recsys_findings_say_which_switches_matter():
     f = recsys_findings(_ablation_table(), full="full model")
-    assert f.headline == ("ItemKNN baseline beats the full model: NDCG@10 0.1300 vs 0.1000. "
+    assert f.headline == ("Cell “ItemKNN baseline” beats the full model: NDCG@10 0.1300 vs 0.1000. "
                           "No variant of the graph model beats ItemKNN baseline.")
     text = f.to_markdown()
     assert "The full graph model loses to the strongest baseline (ItemKNN baseline): full minus baseline -0.0300 " \
@@ -110,6 +110,10 @@ def test_changes_since_previous_run():
     assert out[0] == "Changed settings: `seed` `0` → `1`."
     assert out[1] == "Compared with the run of 2026-01-01 10:00 UTC: best AUPRC 0.800 → 0.850 (+0.050)."
     assert changes_since(None, {}, {}) == ["No earlier finished run of this stage to compare with."]
+    prev.metrics["findings.rows"] = 200000.0
+    out = changes_since(prev, {"seed": "0", "n": "10", "data.input.hash": "b"}, {"rows": ("rows", 20000.0)})
+    assert out == ["Changed settings: `data.input.hash` (unset) → `b`.",
+                   "Compared with the run of 2026-01-01 10:00 UTC: rows 200,000 → 20,000 (-180,000)."]
     same = changes_since(prev, {"seed": "0", "n": "10"}, {"best_auprc": ("best AUPRC", 0.80)})
     assert same == ["Same settings and data as the previous run.",
                     "Compared with the run of 2026-01-01 10:00 UTC: best AUPRC unchanged (0.800)."]

@@ -30,7 +30,7 @@ def _run(runs: Path, nb: str, stamp: str, status: str = "FINISHED", data_hash: s
         "notebook": nb, "status": status, "run_id": f"run-{nb[:2]}-{stamp}", "seconds": 12.3,
         "finished_at": f"2026-01-0{stamp[-1]} 10:00:00", "params": {"models": ["lgbm_tabular", "lgbm_graph", "sage"],
                                                                     "seeds": [0, 1, 2], "note": "x" * 120},
-        "executed": f"{nb}.ipynb", "html": f"{nb}.html", "error": error, "git_commit": "0123456789abcdef",
+        "executed": f"{nb}.ipynb", "html": f"{nb}.html", "error": error, "git_commit": "0123456789abcdef-dirty",
         "experiment_id": "7", "data": data}))
     if findings is not None:
         (d / "findings.json").write_text(json.dumps(findings.to_dict()))
@@ -60,7 +60,7 @@ def site(tmp_path) -> Path:
 def test_index_has_cards_findings_provenance_and_failures(site):
     index = (site / "index.html").read_text()
     assert "<div class=value>lgbm_graph</div>" in index and "lgbm_graph beats the lgbm_tabular baseline" in index
-    assert "0123456789ab" in index and "synthetic data/synthetic/default (seed 0, 200,000 transactions) #aaaa1111" in index
+    assert "<code>0123456789ab</code> <span class=bad>with uncommitted changes</span>" in index and "synthetic data/synthetic/default (seed 0, 200,000 transactions) #aaaa1111" in index
     assert "http://127.0.0.1:5000/#/experiments/7/runs/run-02-r1" in index
     assert "x" * 120 in index                                  # parameters are never cut
     assert "read different data" in index and "#cccc3333" in index
@@ -90,12 +90,13 @@ def browser():
     b.close()
 
 
-def _screens(browser, pages: dict[str, str], out: Path) -> None:
-    """Screenshots into ``out`` and, when ``$BNPL_SCREENSHOTS`` names a folder, a copy there."""
+def _screens(browser, pages: dict[str, str], out: Path, end: tuple[str, ...] = ()) -> None:
+    """Screenshots into ``out`` (of the page's end for the names in ``end``: where a stage's findings
+    are) and, when ``$BNPL_SCREENSHOTS`` names a folder, a copy there."""
     extra = os.environ.get("BNPL_SCREENSHOTS")
     for name, url in pages.items():
         browser.visit(url)
-        shot = browser.screenshot(out / f"{name}.png")
+        shot = browser.screenshot(out / f"{name}.png", max_height=3000 if name in end else 5000, end=name in end)
         assert shot.stat().st_size > 1000
         if extra:
             Path(extra).mkdir(parents=True, exist_ok=True)
@@ -123,5 +124,6 @@ def test_the_real_report_in_headless_chromium(browser, tmp_path):
         pytest.skip(f"no {index}: run `make run` (or `bnpl report`) first")
     problems = check_site(browser, index)
     assert problems["unloaded"] == [] and problems["broken_images"] == [] and problems["dead_links"] == []
-    stage = next((u for u in problems["visited"] if u.endswith(".html") and not u.endswith("index.html")), None)
-    _screens(browser, {"index": index.as_uri(), **({"stage": stage} if stage else {})}, tmp_path)
+    stages = sorted(u for u in problems["visited"] if not u.endswith("index.html") and ".failed." not in u)
+    _screens(browser, {"index": index.as_uri(), **({"stage-end": stages[-1]} if stages else {})}, tmp_path,
+             end=("stage-end",))

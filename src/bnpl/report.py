@@ -100,7 +100,7 @@ def _meta(rec: dict, page: str | None) -> str:
     data = data_read(rec)
     link = mlflow_link(rec)
     items = [("finished", rec.get("finished_at", "?")), ("run time", f"{rec.get('seconds', 0):.0f} s"),
-             ("git commit", f"<code>{esc((rec.get('git_commit') or 'unknown')[:12])}</code>"),
+             ("git commit", _commit(rec.get("git_commit"))),
              ("data", esc(data_label(data)) if data else "<span class=muted>not recorded</span>"),
              ("MLflow run", f"<a href='{esc(link)}'>{esc(rec['run_id'])}</a>" if link else f"<code>{esc(rec['run_id'])}</code>")]
     if page:
@@ -108,6 +108,13 @@ def _meta(rec: dict, page: str | None) -> str:
     out = "".join(f"<tr><th>{k}</th><td>{v if k in ('git commit', 'data', 'MLflow run', 'full page') else esc(v)}</td></tr>"
                   for k, v in items)
     return f"<table class=meta>{out}</table>"
+
+
+def _commit(commit: str | None) -> str:
+    if not commit:
+        return "<span class=muted>unknown</span>"
+    sha, dirty = commit.removesuffix("-dirty"), commit.endswith("-dirty")
+    return f"<code>{esc(sha[:12])}</code>" + (" <span class=bad>with uncommitted changes</span>" if dirty else "")
 
 
 def _copy_page(rec: dict, reports_dir: Path, name: str) -> str | None:

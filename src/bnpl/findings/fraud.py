@@ -58,7 +58,7 @@ def _switches(summary: dict, metric: str, n: int) -> list[str]:
     gnns = [m for m in models if not m.startswith("lgbm") and m != "hybrid"]
     pairs += [(g, "lgbm_graph", f"A GNN ({g}) instead of the graph booster") for g in gnns]
     for a, b, what in pairs:
-        if a in models and b in models:
+        if a in models and b in models and (a, b) != (summary["best"]["model"], BASELINE):  # said in the headline
             d, wins = paired(_seeds(summary, a, metric), _seeds(summary, b, metric))
             out.append(f"{what}: {metric.upper()} {d.text(signed=True)}, {verdict(d)}.")
     refit = [(r[metric], r[f"{metric}_no_refit"]) for m in models for r in models[m]["per_seed"]

@@ -75,7 +75,7 @@ def changes_since(previous: RunSnapshot | None, current_params: dict[str, str],
     if previous is None:
         return ["No earlier finished run of this stage to compare with."]
     out = []
-    keys = sorted((set(previous.params) | set(current_params)) - _IGNORED)
+    keys = sorted((set(previous.params) | set(current_params)) - _IGNORED, key=lambda k: (k.startswith("data."), k))
     changed = [k for k in keys if previous.params.get(k) != current_params.get(k)]
     if changed:
         shown = [f"`{k}` {_short(previous.params.get(k))} → {_short(current_params.get(k))}" for k in changed[:max_params]]
@@ -90,14 +90,21 @@ def changes_since(previous: RunSnapshot | None, current_params: dict[str, str],
             continue
         delta = value - old
         if abs(delta) < 0.5 * 10 ** -digits:
-            moved.append(f"{label} unchanged ({value:.{digits}f})")
+            moved.append(f"{label} unchanged ({_num(value, digits)})")
         else:
-            moved.append(f"{label} {old:.{digits}f} → {value:.{digits}f} ({delta:+.{digits}f})")
+            moved.append(f"{label} {_num(old, digits)} → {_num(value, digits)} ({_num(delta, digits, '+')})")
     if moved:
         out.append("Compared with the run of " + previous.started + ": " + "; ".join(moved) + ".")
     else:
         out.append(f"The previous run ({previous.started}) recorded no comparable findings numbers.")
     return out
+
+
+def _num(v: float, digits: int, sign: str = "") -> str:
+    """Counts as integers with thousands separators, anything else with ``digits`` decimals."""
+    if float(v).is_integer() and abs(v) >= 100:
+        return f"{v:{sign},.0f}"
+    return f"{v:{sign}.{digits}f}"
 
 
 def _short(v: str | None, width: int = 40) -> str:

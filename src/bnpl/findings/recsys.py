@@ -43,7 +43,7 @@ def recsys_findings(table: pd.DataFrame, full: str, metric: str = "ndcg", k: int
         headline = f"The full model is the best configuration ({name} {f_row[metric]:.4f})."
     else:
         word = "beats" if _real(b_row, metric) else "is level with (within noise)"
-        headline = f"{best} {word} the full model: {name} {b_row[metric]:.4f} vs {f_row[metric]:.4f}."
+        headline = f"Cell “{best}” {word} the full model: {name} {b_row[metric]:.4f} vs {f_row[metric]:.4f}."
         bullets.append(f"Best cell {best}: {name} {b_row[metric]:.4f}, difference from the full model {_ci(b_row, metric)}.")
     cards.append(Card(f"best {name}", f"{b_row[metric]:.4f}", best))
     switches = table.loc[[c for c in table.index if c != full and c not in others]]
