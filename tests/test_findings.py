@@ -123,7 +123,7 @@ def test_publish_writes_json_and_round_trips(tmp_path, monkeypatch):
     monkeypatch.setenv("BNPL_RUN_DIR", str(tmp_path))
     f = Findings("fraud", "It works.", ["a"], [Card("x", "1")], {"k": ("label", 0.5), "bad": ("nan", math.nan)})
     md = publish(f)
-    assert md.data.startswith("## Findings\n\n**It works.**")
+    assert md.data.startswith("**It works.**\n\n- a")
     back = Findings.from_dict(json.loads((tmp_path / "findings.json").read_text()))
     assert back.headline == "It works." and back.cards == [Card("x", "1")] and back.numbers["k"] == ("label", 0.5)
 

@@ -40,7 +40,7 @@ class Findings:
     changes: list[str] = field(default_factory=list)
 
     def to_markdown(self) -> str:
-        lines = ["## Findings", "", f"**{self.headline}**", ""]
+        lines = [f"**{self.headline}**", ""]        # under the notebook's own "Findings" heading
         lines += [f"- {b}" for b in self.bullets]
         if self.changes:
             lines += ["", "**Since the previous run of this stage**", ""] + [f"- {c}" for c in self.changes]
