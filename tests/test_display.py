@@ -50,4 +50,7 @@ def test_readable_feature():
         "2-hop neighbours' mean of: is a customer"
     assert readable_feature("hom_hop1_9") == "1-hop neighbours' mean of: input 9"
     assert readable_feature("device_fraud_rate") == "device: training fraud rate"
+    assert readable_feature("at_fraud_rate") == "merchant: training fraud rate"
+    assert readable_feature("ships_to_win10_rate") == \
+        "shipping address: training fraud rate among its 10 nearest transactions in time"
     assert readable_feature("customer_amount_diff") == "customer amount minus its group mean"

@@ -84,12 +84,25 @@ def readable_feature(name: str, inputs: list[str] | None = None) -> str:
         j = int(m[2])
         what = inputs[j] if inputs is not None and j < len(inputs) else f"input {j}"
         return f"{m[1]}-hop neighbours' mean of: {what}"
+    m = re.fullmatch(r"(.+)_win(\d+)_(rate|fraud)", name)
+    if m:
+        what = "training fraud rate" if m[3] == "rate" else "known frauds"
+        return f"{_entity(m[1])}: {what} among its {m[2]} nearest transactions in time"
     for suffix, words in (("_fraud_rate", "training fraud rate"), ("_train_fraud", "known frauds (training)"),
                           ("_train_known", "known labels (training)"), ("_count", "number of linked transactions"),
                           ("_prior_count", "earlier transactions"), ("_gap_prev", "time since previous")):
         if name.endswith(suffix) and len(name) > len(suffix):
-            return f"{_words(name[: -len(suffix)])}: {words}"
+            return f"{_entity(name[: -len(suffix)])}: {words}"
     return _words(name)
+
+
+# relation names of the fraud graph -> the entity a transaction shares through them
+_RELATIONS = {"made_by": "customer", "billed_to": "account", "paid_with": "instrument", "at": "merchant",
+              "from": "device", "ships_to": "shipping address"}
+
+
+def _entity(prefix: str) -> str:
+    return _RELATIONS.get(prefix, _words(prefix))
 
 
 def _words(name: str) -> str:
