@@ -121,3 +121,14 @@ def test_list_params_prints_names_types_defaults_and_meaning(capsys):
 def test_make_help_has_no_colour_codes_off_a_terminal():
     out = subprocess.run(["make", "--no-print-directory", "help"], cwd=REPO_ROOT, capture_output=True, text=True).stdout
     assert "setup" in out and "\033" not in out and "\\033" not in out
+
+
+def test_fraud_benchmark_reports_each_model_to_the_runner_console(tmp_path, monkeypatch):
+    from bnpl.fraud.benchmark import BenchmarkConfig, run_benchmark
+    from bnpl.fraud.toy import planted_ring_data
+
+    monkeypatch.setenv("BNPL_MLFLOW_RUN_ID", "r1")              # as under `bnpl run`
+    monkeypatch.setenv("BNPL_RUN_DIR", str(tmp_path))
+    run_benchmark(planted_ring_data(), BenchmarkConfig(models=["lgbm_tabular"], seeds=[0]), progress=False)
+    lines = (tmp_path / "progress.log").read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("seed 0 lgbm_tabular")
