@@ -8,11 +8,13 @@ PY := $(VENV)/bin/python
 BNPL := $(VENV)/bin/bnpl
 STAMP := $(VENV)/.bnpl-setup
 PORT ?= 5000
+SHARED_DATA ?= ../shared/data
 
-.PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark
+.PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark benchmark-tables
 
-help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+help: ## list the targets (target names in colour only on a terminal)
+	@if [ -t 1 ]; then c='\033[36m'; r='\033[0m'; else c=''; r=''; fi; \
+	awk -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %s%-18s%s %s\n", c, $$1, r, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml
 	@echo "==> setting up $(VENV) (skipped when pyproject.toml is unchanged)"
@@ -54,12 +56,15 @@ lint: setup ## ruff over src/, tests/ and experiments/
 	$(VENV)/bin/ruff check src tests experiments
 
 fraud-benchmark: setup ## fraud model zoo on S-FFSD and AMLSim from ../shared/data (minutes)
-	$(BNPL) fraud benchmark --dataset s-ffsd --path ../shared/data/fraud/s-ffsd --split random --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-random.json
-	$(BNPL) fraud benchmark --dataset s-ffsd --path ../shared/data/fraud/s-ffsd --split temporal --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-temporal.json
-	$(BNPL) fraud benchmark --dataset amlsim --path ../shared/data/fraud/amlsim-20k-cycle200 --split random --seeds 0 1 2 --out reports/benchmarks/fraud-amlsim.json
+	$(BNPL) fraud benchmark --dataset s-ffsd --path $(SHARED_DATA)/fraud/s-ffsd --split random --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-random.json
+	$(BNPL) fraud benchmark --dataset s-ffsd --path $(SHARED_DATA)/fraud/s-ffsd --split temporal --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-temporal.json
+	$(BNPL) fraud benchmark --dataset amlsim --path $(SHARED_DATA)/fraud/amlsim-20k-cycle200 --split random --seeds 0 1 2 --out reports/benchmarks/fraud-amlsim.json
 
 recsys-benchmark: setup ## recommender benchmark on MovieLens-100K from ../shared/data (minutes)
-	$(BNPL) recsys benchmark --data ../shared/data/recsys/ml-100k --protocol random-75-25 --k 10 --seeds 0 1 2 --out reports/benchmarks/recsys-ml100k.json
+	$(BNPL) recsys benchmark --data $(SHARED_DATA)/recsys/ml-100k --protocol random-75-25 --k 10 --seeds 0 1 2 --out reports/benchmarks/recsys-ml100k.json
+
+benchmark-tables: setup ## docs/benchmarks-tables.md from the benchmark JSON in reports/benchmarks/
+	$(BNPL) report benchmarks --json reports/benchmarks/*.json --out docs/benchmarks-tables.md
 
 clean: ## remove generated outputs: runs/, reports/, data/ contents, mlflow.db (keeps .venv)
 	rm -rf runs reports mlflow.db mlruns mlartifacts .pytest_cache .ruff_cache

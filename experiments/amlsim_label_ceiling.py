@@ -20,7 +20,7 @@ labels would add that the soft labels already recover.
 
     .venv/bin/python experiments/amlsim_label_ceiling.py ../shared/data/fraud/amlsim-20k-cycle200 --seeds 0 1 2
 
-About 70 s on 2 cores for three seeds (66 s measured on 2026-11-29).
+About a minute on 2 cores for three seeds (measured times: docs/benchmarks.md).
 """
 from __future__ import annotations
 

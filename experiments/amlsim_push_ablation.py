@@ -9,7 +9,7 @@ read.
 
     .venv/bin/python experiments/amlsim_push_ablation.py ../shared/data/fraud/amlsim-20k-cycle200 --seeds 0 1 2 3 4 5
 
-About 3 minutes on 2 cores for six seeds (168 s measured on 2026-11-29).
+About 3 minutes on 2 cores for six seeds (measured times: docs/benchmarks.md).
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ nodes are read only with ``--report-test``, for ``base`` and its reseeded copies
 
     .venv/bin/python experiments/amlsim_stage2_probe.py ../shared/data/fraud/amlsim-20k-cycle200 --seeds 0 1 2 3 4 5
 
-About 9 minutes on 2 cores for six seeds (8 min 31 s measured on 2026-11-29). Prints one row per
+About 9 minutes on 2 cores for six seeds (measured times: docs/benchmarks.md). Prints one row per
 variant: validation AUPRC per seed, its mean and the difference to ``base``.
 """
 from __future__ import annotations

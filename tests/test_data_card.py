@@ -103,3 +103,9 @@ def test_notebook_01_runs_through_the_runner(tmp_path):
     assert (tmp_path / "world" / "transactions.parquet").exists()
     assert (res.out_dir / "figures" / "degree_distributions.png").exists()
     assert res.html_path is not None and res.html_path.exists()
+    html = res.html_path.read_text()
+    assert "DataPrepParams(" not in html and "world:" not in html      # a parameter table, no repr, no progress bar
+    findings = json.loads((res.out_dir / "findings.json").read_text())
+    assert findings["headline"].startswith("A world of ") and findings["headline"] in html.replace("&#39;", "'")
+    run = json.loads((res.out_dir / "run.json").read_text())
+    assert run["data"]["output"]["config"]["seed"] == 1                # the world it wrote, by configuration and hash

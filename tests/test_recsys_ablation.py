@@ -67,3 +67,5 @@ def test_notebook_03_runs_with_tiny_parameters(tmp_path):
     assert res.status == "FINISHED"
     assert (res.out_dir / "figures" / "ablation_delta.png").exists()
     assert (res.out_dir / "tables" / "ablation_table.csv").exists()
+    assert "full model" in (res.out_dir / "findings.json").read_text()   # findings generated from the table
+    assert "RecsysParams(" not in res.html_path.read_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import re
 import sys
 
 from bnpl.errors import BnplError, BnplWarning
@@ -17,8 +18,47 @@ from bnpl.errors import BnplError, BnplWarning
 AREAS = ("bnpl.runner_cli", "bnpl.data.cli", "bnpl.fraud.cli", "bnpl.recsys.cli", "bnpl.report")
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default where it has a meaningful one (not None, False or an empty list)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, False, [], argparse.SUPPRESS):
+            return text
+        if not action.option_strings and action.nargs not in ("?", "*"):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class BnplParser(argparse.ArgumentParser):
+    """Every ``bnpl`` parser and sub-parser (``add_subparsers`` makes its children of the parent's class):
+    defaults in the help, and docstring markup (RST ````literal````) shown as plain quotes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        if action.help is None and action.option_strings and action.default not in (None, False, [], argparse.SUPPRESS):
+            action.help = "default: %(default)s"     # argparse shows nothing for an option without help
+        return action
+
+    def format_help(self) -> str:
+        return plain_text(super().format_help())
+
+    def format_usage(self) -> str:
+        return plain_text(super().format_usage())
+
+
+def plain_text(text: str) -> str:
+    """``rst ``literal`` markup`` -> ``'literal'``; roles such as ``:func:`x``` -> ``x``."""
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", text)
+    return re.sub(r"``([^`]+)``", r"'\1'", text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bnpl", description=__doc__.splitlines()[0])
+    parser = BnplParser(prog="bnpl", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in AREAS:

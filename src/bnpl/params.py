@@ -20,6 +20,12 @@ class NotebookParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    def _repr_html_(self) -> str:
+        """Shown by Jupyter (and the rendered report) as a table of names and values, not a repr."""
+        from bnpl.display import params_table
+
+        return params_table(self).to_html()
+
 
 def load_params_model(spec: str) -> type[NotebookParams]:
     """Import ``"package.module:ClassName"``."""

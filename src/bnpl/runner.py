@@ -25,7 +25,10 @@ from bnpl.config import KERNEL_NAME, NOTEBOOKS_DIR, REPO_ROOT, RUNS_DIR, trackin
 from bnpl.errors import BnplError
 from bnpl.io import write_json, write_text
 from bnpl.params import load_params_model, validate
-from bnpl.tracking import RUN_DIR_ENV, RUN_ID_ENV
+from bnpl.tracking import PROGRESS_FILE, RUN_DIR_ENV, RUN_ID_ENV
+
+# Without this tag MLflow 3's UI opens an experiment in its GenAI trace view, not on the runs table.
+EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
 
 
 class NotebookFailed(BnplError):
@@ -196,6 +199,7 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     exp_name = experiment or stem
     exp = client.get_experiment_by_name(exp_name)
     exp_id = exp.experiment_id if exp else client.create_experiment(exp_name)
+    client.set_experiment_tag(exp_id, *EXPERIMENT_KIND)  # MLflow 3's UI then opens on the runs table
     run = client.create_run(exp_id, run_name=f"{stem}-{stamp}", tags={
         "notebook": nb_path.name, "git_commit": git_commit(), "run_dir": str(out_dir),
         "mlflow.source.name": str(nb_path.relative_to(REPO_ROOT)) if nb_path.is_relative_to(REPO_ROOT) else str(nb_path),
@@ -210,7 +214,7 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": uri, "TQDM_DISABLE": "1",
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # figures inline, whatever the caller set
     try:
-        with _env(env):
+        with _env(env), _echo_progress(out_dir / PROGRESS_FILE, progress):
             papermill.execute_notebook(str(nb_path), str(executed), parameters=overrides, kernel_name=KERNEL_NAME, language="python",
                                        cwd=str(REPO_ROOT), progress_bar=progress, log_output=log_output)
     except PapermillExecutionError as e:
@@ -236,6 +240,42 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     return result
 
 
+@contextlib.contextmanager
+def _echo_progress(path: Path, enabled: bool, interval: float = 0.5) -> Iterator[None]:
+    """While the block runs, print the lines the notebook appends to ``path`` (:func:`bnpl.tracking.progress`),
+    so a long cell reports per model / per grid cell on the console of ``bnpl run``."""
+    import sys
+    import threading
+
+    stop = threading.Event()
+
+    def follow() -> None:
+        pos = 0
+        while True:
+            done = stop.is_set()
+            if path.exists():
+                with path.open("rb") as fh:
+                    fh.seek(pos)
+                    chunk = fh.read()
+                complete = chunk[: chunk.rfind(b"\n") + 1]      # whole lines only
+                pos += len(complete)
+                for line in complete.decode(errors="replace").splitlines():
+                    print(f"    {line}", file=sys.stderr, flush=True)
+            if done:
+                return
+            stop.wait(interval)
+
+    thread = threading.Thread(target=follow, daemon=True) if enabled else None
+    if thread:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if thread:
+            thread.join(timeout=5)
+
+
 def _finish(client, run_id: str, executed: Path, html: Path, result: RunResult, status: str) -> None:
     if executed.exists():
         try:
@@ -247,9 +287,20 @@ def _finish(client, run_id: str, executed: Path, html: Path, result: RunResult, 
         if result.html_path:
             client.log_artifact(run_id, str(html))
     client.set_terminated(run_id, status)
+    run = client.get_run(run_id)
     write_json(result.out_dir / "run.json", {
         "notebook": result.notebook, "status": status, "run_id": run_id, "seconds": round(result.seconds, 2),
         "finished_at": time.strftime("%Y-%m-%d %H:%M:%S"), "params": result.params,
         "executed": executed.name, "html": html.name if result.html_path else None,
-        "error": client.get_run(run_id).data.tags.get("error"),
+        "error": run.data.tags.get("error"), "git_commit": run.data.tags.get("git_commit"),
+        "experiment_id": run.info.experiment_id,
+        "data": _read_json(result.out_dir / "data.json"),
     })
+
+
+def _read_json(path: Path) -> dict | None:
+    """What the notebook recorded in ``path`` (e.g. :mod:`bnpl.provenance`'s data.json), or None."""
+    try:
+        return json.loads(path.read_text()) if path.exists() else None
+    except (OSError, json.JSONDecodeError):
+        return None

@@ -20,6 +20,7 @@ from bnpl.config import RUNS_DIR, tracking_uri
 
 RUN_ID_ENV = "BNPL_MLFLOW_RUN_ID"
 RUN_DIR_ENV = "BNPL_RUN_DIR"
+PROGRESS_FILE = "progress.log"
 
 
 def run_dir() -> Path:
@@ -69,6 +70,48 @@ def log_metrics(metrics: Mapping[str, Any], step: int | None = None, run_id: str
 
     ts = int(time.time() * 1000)
     _client().log_batch(rid, metrics=[Metric(k, v, ts, step or 0) for k, v in clean.items()])
+
+
+def progress(message: str) -> None:
+    """One line of progress for a long cell (a model fitted, a grid cell done). Under ``bnpl run`` it is
+    appended to the run folder's ``progress.log``, which the runner echoes to its console, and kept out of
+    the rendered notebook; interactively it is printed."""
+    if active_run_id() is None:
+        print(message, flush=True)
+        return
+    with (run_dir() / PROGRESS_FILE).open("a") as fh:
+        fh.write(message.replace("\n", " ") + "\n")
+
+
+class _ProgressWriter:
+    """A text stream that turns each complete printed line into :func:`progress`."""
+
+    def __init__(self):
+        self._buf = ""
+
+    def write(self, text: str) -> int:
+        self._buf += text
+        *lines, self._buf = self._buf.split("\n")
+        for line in lines:
+            if line.strip():
+                progress(line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@contextmanager
+def progress_output() -> Iterator[None]:
+    """Inside the block, what library code prints (e.g. a benchmark's line per model) goes to
+    :func:`progress` instead of the notebook's output."""
+    from contextlib import redirect_stdout
+
+    writer = _ProgressWriter()
+    with redirect_stdout(writer):
+        yield
+    if writer._buf.strip():
+        progress(writer._buf)
 
 
 def log_params(params: Mapping[str, Any], run_id: str | None = None) -> None:

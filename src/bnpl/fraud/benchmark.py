@@ -25,6 +25,7 @@ import pandas as pd
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from bnpl import tracking
 from bnpl.data.normalised import FraudData
 from bnpl.data.splits import Split
 from bnpl.errors import BnplError
@@ -191,10 +192,13 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
         m["seconds"] = time.time() - t + (sum(feat_time) if name not in ("lgbm_tabular",) + MODEL_NAMES else 0)
         m["scores"] = final
         out[name] = m
+        line = (f"  seed {seed} {name:15s} AUROC {m['auroc']:.4f} AUPRC {m['auprc']:.4f} "
+                f"F1 {m['f1_fraud']:.4f} val AUPRC {m['val_auprc']:.4f} "
+                f"({m['seconds']:.0f}s, elapsed {time.time() - started:.0f}s)")
         if progress:
-            print(f"  seed {seed} {name:15s} AUROC {m['auroc']:.4f} AUPRC {m['auprc']:.4f} "
-                  f"F1 {m['f1_fraud']:.4f} val AUPRC {m['val_auprc']:.4f} "
-                  f"({m['seconds']:.0f}s, elapsed {time.time() - started:.0f}s)", flush=True)
+            print(line, flush=True)
+        elif tracking.active_run_id():      # under `bnpl run`: to its console, not into the notebook
+            tracking.progress(line.strip())
     if "lgbm_graph_model" in done[0]:
         out["_lgbm_graph_model"] = done[0]["lgbm_graph_model"]
     return out

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bnpl.data.normalised import FraudData
+from bnpl.display import homogeneous_input_names, readable_feature
 from bnpl.fraud.graph import label_vector
 
 
@@ -69,7 +70,8 @@ def draw_explanation(data: FraudData, node: int, scores: np.ndarray, contributio
     ax1.axis("off")
     c = contributions.iloc[::-1]
     ax2.barh(range(len(c)), c.to_numpy(), color=["tab:red" if v > 0 else "tab:blue" for v in c])
-    ax2.set_yticks(range(len(c)), c.index, fontsize=8)
+    inputs = homogeneous_input_names(data)
+    ax2.set_yticks(range(len(c)), [readable_feature(n, inputs) for n in c.index], fontsize=8)
     ax2.set_xlabel("contribution to log-odds (SHAP)")
     ax2.set_title("features that drove the score")
     fig.tight_layout()
