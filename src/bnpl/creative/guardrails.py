@@ -20,6 +20,7 @@ import pandas as pd
 
 from bnpl.creative.catalogue import NOUNS, instalment_amount
 from bnpl.creative.config import GuardrailConfig
+from bnpl.data.synthetic.config import COLOURS
 
 KINDS = ("headline", "caption", "message")
 AMOUNT = r"(\d{1,6}(?:[.,]\d{2})?)"
@@ -53,7 +54,7 @@ class Guardrails:
     def __init__(self, cfg: GuardrailConfig, catalogue: pd.DataFrame):
         self.cfg = cfg
         self.names = set(catalogue["name"].str.lower())
-        self.colours = set(catalogue["colour"].str.lower())
+        self.colours = set(COLOURS) | set(catalogue["colour"].str.lower())
         self.prices = {round(float(p), 2) for p in catalogue["price"]}
         self.catalogue = catalogue.set_index("product_id", drop=False)
 

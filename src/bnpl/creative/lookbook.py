@@ -13,7 +13,13 @@ from PIL import Image
 from tqdm import tqdm
 
 from bnpl.creative.backends.base import Backend
-from bnpl.creative.catalogue import instalment_text, latent_taste, observed_taste, product_catalogue, taste_affinity
+from bnpl.creative.catalogue import (
+    instalment_text,
+    latent_taste,
+    observed_taste,
+    product_catalogue,
+    taste_affinity,
+)
 from bnpl.creative.config import CreativeConfig
 from bnpl.creative.copywriter import Copy, caption_request, generic_requests, headline_request, write
 from bnpl.creative.guardrails import Guardrails, passed
