@@ -23,7 +23,8 @@ def register(subparsers) -> None:
     lb.add_argument("--seed", type=int, default=0)
     lb.set_defaults(func=lookbook_command)
     en = sub.add_parser("enrich", help="clean, de-duplicate and score a folder of product images (resumable)")
-    en.add_argument("--images", type=Path, help="folder of images (default: the synthetic world's product images)")
+    en.add_argument("--images", type=Path, help="folder of images (default: the synthetic world's product images, "
+                    "written to data/creative/product_images/<world>)")
     en.add_argument("--out", type=Path, required=True, help="output folder; a second run resumes")
     en.add_argument("--data", type=Path, default=Path("data/synthetic/default"),
                     help="world whose product images are used when --images is not given")
@@ -86,8 +87,13 @@ def enrich_command(args: argparse.Namespace) -> int:
         editor = lambda im: backend.edit_image(im, cfg.enrich.edit_instruction)  # noqa: E731
     images = args.images
     if images is None:
-        images = export_product_images(_world(args.data), args.out.parent / f"{args.out.name}-source")
+        from bnpl.config import DATA_DIR
+
+        images = export_product_images(_world(args.data), DATA_DIR / "creative" / "product_images" / args.data.name)
         print(f"product images of {args.data} written to {images}")
     summary = enrich_folder(images, args.out, cfg.enrich, editor=editor, limit=args.limit)
-    print(summary.to_string())
+    from bnpl.creative.enrich import overview
+
+    print(overview(summary).to_string())
+    print(f"skipped (done in an earlier run): {summary.attrs['skipped']}; per-image table: {args.out / 'summary.csv'}")
     return 0
