@@ -98,3 +98,17 @@ def test_cli_lookbook_writes_one_png_and_json_per_customer_and_refuses_foreign_f
     with pytest.raises(BnplError, match="overlaps the input"):
         from bnpl.creative.outputs import check_out_dir
         check_out_dir(wdir / "x", r".*", [wdir])
+
+
+@pytest.mark.slow  # stage notebook smoke test (loads SmolLM2 and MiniLM); `make test-fast` skips it
+def test_notebook_04_runs_with_tiny_parameters(tmp_path):
+    from bnpl import runner
+
+    res = runner.run_notebook("04_creative_prototypes", {"data_dir": str(tmp_path / "world"), "world_transactions": 2000,
+                                                         "n_lookbooks": 1, "n_segments": 1, "ab_customers": 200,
+                                                         "enrich_images": 12}, out_root=tmp_path / "runs")
+    assert res.status == "FINISHED"
+    assert (res.out_dir / "figures" / "ab_lift.png").exists()
+    assert (res.out_dir / "tables" / "personalised_vs_baseline.csv").exists()
+    assert len(list((res.out_dir / "lookbooks").glob("lookbook_*.png"))) == 1
+    assert (res.out_dir / "findings.json").exists()
