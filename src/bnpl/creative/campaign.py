@@ -13,7 +13,7 @@ from bnpl.errors import BnplError
 
 def segments(studio: LookbookStudio, customer_ids, n_segments: int) -> pd.DataFrame:
     """Customers grouped by their favourite (observed) category; the ``n_segments`` largest groups."""
-    t = observed_taste(studio.world, customer_ids)
+    t = observed_taste(studio.world, customer_ids, studio.interactions)
     t["segment"] = [c[0] if c else "new" for c in t["top_categories"]]
     t["top_style"] = [s[0] if s else "classic" for s in t["top_styles"]]
     return t[t["segment"].isin(t["segment"].value_counts().index[:n_segments])]

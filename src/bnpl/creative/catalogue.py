@@ -49,16 +49,19 @@ def thumbnail(png: bytes) -> Image.Image:
     return Image.open(io.BytesIO(png)).convert("RGB")
 
 
-def observed_taste(world: World, customer_ids) -> pd.DataFrame:
+def observed_taste(world: World, customer_ids, interactions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per customer: favourite categories and styles from their history (views, carts, orders; weighted),
-    as the personalisation the app could really use; plus a one-line ``summary`` for prompts."""
-    inter = world_to_interactions(world).interactions
+    as the personalisation the app could really use; plus a one-line ``summary`` for prompts.
+    ``interactions``: ``world_to_interactions(world).interactions`` when the caller already has it."""
+    inter = world_to_interactions(world).interactions if interactions is None else interactions
     pr = world.tables["products"]
     ids = np.asarray(customer_ids, dtype=np.int64)
     mine = inter[inter["user_id"].isin(ids)]
+    groups = {int(k): g for k, g in mine.groupby("user_id", sort=False)}
+    empty = mine.iloc[:0]
     rows = []
     for cid in ids:
-        h = mine[mine["user_id"] == cid]
+        h = groups.get(int(cid), empty)
         items, w = h["item_id"].to_numpy(), h["weight"].to_numpy()
         cats = pd.Series(w, index=pr["category"].astype(str).to_numpy()[items]).groupby(level=0).sum()
         styles = pd.Series(w, index=pr["style"].astype(str).to_numpy()[items]).groupby(level=0).sum()

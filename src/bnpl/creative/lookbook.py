@@ -140,7 +140,7 @@ class LookbookStudio:
         lb, g = self.cfg.lookbook, self.cfg.guardrails
         model = self.model if kind == "personalised" else self.best_sellers
         recs = model.recommend(ids, k=lb.candidates if kind == "personalised" else lb.tiles)
-        tastes = observed_taste(self.world, ids)
+        tastes = observed_taste(self.world, ids, self.interactions)
         out = []
         for row, cid in enumerate(tqdm(ids, desc=f"{kind} lookbooks", disable=not progress)):
             t0 = time.perf_counter()
