@@ -16,7 +16,7 @@ class CreativeParams(NotebookParams):
     world_transactions: int = Field(200_000, ge=1_000)
     config: str = "experiments/creative.yaml"
     backend: Literal["offline", "gemini"] = "offline"
-    n_lookbooks: int = Field(4, ge=1, le=200)
+    n_lookbooks: int = Field(2, ge=1, le=200)
     n_segments: int = Field(3, ge=1, le=12)
     ab_customers: int = Field(20_000, ge=200)
     time_elasticity: float = Field(0.15, ge=0)
