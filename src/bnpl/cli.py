@@ -13,7 +13,7 @@ import sys
 
 from bnpl.errors import BnplError
 
-AREAS = ("bnpl.runner_cli", "bnpl.data.cli", "bnpl.fraud.cli", "bnpl.recsys.cli", "bnpl.report")
+AREAS = ("bnpl.runner_cli", "bnpl.data.cli", "bnpl.fraud.cli", "bnpl.recsys.cli", "bnpl.report", "bnpl.sweep.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
