@@ -1,6 +1,10 @@
 """Sweeps: sweep files, grid and Optuna trials in parallel processes, MLflow parent/child runs, resume."""
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,15 +20,17 @@ from bnpl.sweep.study import make_storage, open_study, trial_rows
 from tests.test_runner import make_notebook
 
 # val_score peaks at x = 2; fails for x == 3 while the file named by fail_flag exists (so a retry can succeed);
-# x == 4 kills its own trial process (a killed worker).
+# x == 4 kills its own trial process (a killed worker); x == 5 waits while that file exists (to be interrupted).
 BODY = """
-import os, signal
+import os, signal, time
 from pathlib import Path
 from bnpl import tracking
 if x == 3 and fail_flag and Path(fail_flag).exists():
     raise ValueError("x=3 fails on purpose")
 if x == 4:
     os.kill(os.getppid(), signal.SIGKILL)
+while x == 5 and fail_flag and Path(fail_flag).exists():
+    time.sleep(0.2)
 tracking.log_metrics({"val_score": -(x - 2) ** 2 + lr, "test_score": 10 * x + lr})
 """
 
@@ -141,3 +147,32 @@ def test_killed_worker_is_failed_and_retried(tmp_path):
     assert len(failed) == 1 and "no result" in failed[0]["error"]
     r2 = run_sweep(sweep, workers=2, out_root=tmp_path / "runs", progress=False)  # retried (and killed again)
     assert (r2.executed, r2.failed) == (1, 1) and r2.summary["complete"] == 1
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_a_state_the_next_run_resumes(tmp_path):
+    demo_notebook(tmp_path)
+    flag = tmp_path / "hold.flag"
+    flag.write_text("")
+    path = write_sweep(tmp_path, {"fixed": {"fail_flag": str(flag)}, "grid": {"x": [5, 2]}})
+    out = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "bnpl.cli", "sweep", str(path), "--workers", "2", "--out-root", str(out)],
+                            stderr=subprocess.PIPE, text=True)
+    folder = out / "sweeps" / "demo"
+    deadline = time.monotonic() + 120
+    while not list(folder.glob("trial-*/demo/*/demo.ipynb")) and time.monotonic() < deadline:
+        time.sleep(0.5)  # wait until a notebook is executing
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 130, proc.stderr.read()
+    sweep = load_sweep(path)
+    study, _ = open_study(sweep, make_storage(folder / "optuna.journal"))
+    states = {row["param.x"]: row["state"] for row in trial_rows(study)}
+    assert states[5] == "FAIL"  # interrupted, recorded, not left RUNNING
+    parent = study.user_attrs["mlflow_parent_run_id"]
+    assert MlflowClient(tracking_uri()).get_run(parent).info.status == "KILLED"
+    assert "RUNNING" not in {k.info.status for k in children(parent)}
+    flag.unlink()
+    r = run_sweep(sweep, workers=2, out_root=out, progress=False)
+    assert r.summary["complete"] == 2 and r.parent_run_id == parent
+    assert r.executed == (1 if states[2] == "COMPLETE" else 2)

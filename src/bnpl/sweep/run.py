@@ -123,7 +123,7 @@ def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = No
                 st.heartbeat(study, list(running))
                 last_beat = time.monotonic()
     except KeyboardInterrupt:
-        _interrupt(study, running, client, parent)
+        _interrupt(study, running, client, parent, folder)
         result.summary = summarise(study, sweep, client, parent, folder, status="KILLED")
         raise
     finally:
@@ -195,7 +195,7 @@ def _trial_handle(study, number: int) -> int:
     return study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
 
 
-def _interrupt(study, running: dict[int, _Running], client, parent: str) -> None:
+def _interrupt(study, running: dict[int, _Running], client, parent: str, folder: Path) -> None:
     """Forward Ctrl-C to the running trials, wait for them to record KILLED runs, fail their Optuna trials."""
     for r in running.values():
         if r.proc.poll() is None:
