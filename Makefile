@@ -9,7 +9,7 @@ BNPL := $(VENV)/bin/bnpl
 STAMP := $(VENV)/.bnpl-setup
 PORT ?= 5000
 
-.PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark
+.PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark sweep mlflow-server
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +49,17 @@ report: setup ## render the latest executed notebooks into reports/index.html
 
 mlflow-ui: setup ## MLflow UI on the local tracking store (mlflow.db)
 	$(VENV)/bin/mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/mlflow.db} --port $(PORT)
+
+EXP ?= experiments/smoke.yaml
+WORKERS ?=
+STORAGE ?=
+sweep: setup ## run or resume a sweep: make sweep EXP=experiments/<name>.yaml [WORKERS=N] [STORAGE=postgresql://...]
+	$(BNPL) sweep $(EXP) $(if $(WORKERS),--workers $(WORKERS)) $(if $(STORAGE),--storage $(STORAGE))
+
+MLFLOW_BACKEND ?= postgresql://postgres@127.0.0.1:5432/mlflow
+mlflow-server: setup ## MLflow tracking server on 127.0.0.1:$(PORT), PostgreSQL backend (MLFLOW_BACKEND=postgresql://...), artifacts in mlartifacts/
+	$(VENV)/bin/mlflow server --backend-store-uri $(MLFLOW_BACKEND) --artifacts-destination $(CURDIR)/mlartifacts \
+		--host 127.0.0.1 --port $(PORT)
 
 lint: setup ## ruff over src/, tests/ and experiments/
 	$(VENV)/bin/ruff check src tests experiments
