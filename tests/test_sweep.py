@@ -176,3 +176,13 @@ def test_ctrl_c_leaves_a_state_the_next_run_resumes(tmp_path):
     r = run_sweep(sweep, workers=2, out_root=out, progress=False)
     assert r.summary["complete"] == 2 and r.parent_run_id == parent
     assert r.executed == (1 if states[2] == "COMPLETE" else 2)
+
+
+@pytest.mark.parametrize("name", ["smoke", "fraud_gnn_search"])
+def test_repository_sweep_files_are_valid(name):
+    from bnpl.config import EXPERIMENTS_DIR
+    from bnpl.sweep.spec import check_trial_params
+
+    sweep = load_sweep(EXPERIMENTS_DIR / f"{name}.yaml")
+    check_trial_params(sweep)  # every parameter is one the notebook's params model accepts
+    assert is_validation_metric(sweep.objective.metric)
