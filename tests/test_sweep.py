@@ -16,7 +16,7 @@ from bnpl.config import tracking_uri
 from bnpl.errors import BnplError
 from bnpl.sweep.run import run_sweep
 from bnpl.sweep.spec import is_validation_metric, load_sweep
-from bnpl.sweep.study import make_storage, open_study, trial_rows
+from bnpl.sweep.study import make_storage, open_study, study_name, trial_rows
 from tests.test_runner import make_notebook
 
 # val_score peaks at x = 2; fails for x == 3 while the file named by fail_flag exists (so a retry can succeed);
@@ -158,14 +158,14 @@ def test_ctrl_c_leaves_a_state_the_next_run_resumes(tmp_path):
     out = tmp_path / "runs"
     proc = subprocess.Popen([sys.executable, "-m", "bnpl.cli", "sweep", str(path), "--workers", "2", "--out-root", str(out)],
                             stderr=subprocess.PIPE, text=True)
-    folder = out / "sweeps" / "demo"
+    sweep = load_sweep(path)
+    folder = out / "sweeps" / study_name(sweep)
     deadline = time.monotonic() + 120
     while not list(folder.glob("trial-*/demo/*/demo.ipynb")) and time.monotonic() < deadline:
         time.sleep(0.5)  # wait until a notebook is executing
     time.sleep(2)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=120) == 130, proc.stderr.read()
-    sweep = load_sweep(path)
     study, _ = open_study(sweep, make_storage(folder / "optuna.journal"))
     states = {row["param.x"]: row["state"] for row in trial_rows(study)}
     assert states[5] == "FAIL"  # interrupted, recorded, not left RUNNING

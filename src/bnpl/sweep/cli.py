@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("exp", type=Path, help="sweep file, e.g. experiments/smoke.yaml")
     p.add_argument("--workers", type=int, default=None, help="trials at once (default: half the CPU cores)")
     p.add_argument("--storage", default=None,
-                   help="Optuna storage: a journal file path (default runs/sweeps/<name>/optuna.journal) or "
+                   help="Optuna storage: a journal file path (default runs/sweeps/<name>-<hash>/optuna.journal) or "
                         "postgresql://user@host/db for workers on several machines")
     p.add_argument("--out-root", type=Path, default=None, help="folder for run outputs (default: runs/)")
     p.set_defaults(func=_sweep)
@@ -27,7 +27,7 @@ def _sweep(args: argparse.Namespace) -> int:
     r = run_sweep(sweep, workers=args.workers, storage=args.storage, out_root=args.out_root)
     s = r.summary
     print(f"sweep {r.name}: {r.executed} trial(s) run this time ({r.failed} failed), {r.reused} reused; "
-          f"{s['complete']}/{s['n_trials']} complete, {s['pending']} pending")
+          f"{s['complete']}/{s['n_trials']} complete, {s['running']} running elsewhere, {s['pending']} pending")
     if "best_trial" in s:
         print(f"best: trial {s['best_trial']}  {s['objective']} = {s['best_value']:.4f}  params {s['best_params']}")
     print(f"MLflow parent run {r.parent_run_id} (experiment sweep-{r.name});  outputs in {r.folder}")

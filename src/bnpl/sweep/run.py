@@ -1,7 +1,7 @@
 """Run a sweep: trials as papermill executions in a bounded pool of processes, tracked in MLflow.
 
 Each trial is a separate process (``python -m bnpl.sweep.trial``) with its own output folder
-``runs/sweeps/<name>/trial-NNNN/``, executing the notebook through the runner as a child MLflow
+``runs/sweeps/<name>-<hash of the sweep file>/trial-NNNN/``, executing the notebook through the runner as a child MLflow
 run of the sweep's parent run (experiment ``sweep-<name>``). This process is the only one that
 talks to Optuna for its trials: it claims a trial, starts it, and tells the study the trial's
 validation metric when it ends. A failing trial is recorded as FAIL and the sweep goes on; the
@@ -69,7 +69,7 @@ def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = No
         raise BnplError(f"--workers must be at least 1, got {workers}")
     check_trial_params(sweep)  # a bad parameter fails here, before any trial runs
     nb = resolve_notebook(sweep.notebook)
-    folder = Path(out_root or RUNS_DIR) / "sweeps" / sweep.name
+    folder = Path(out_root or RUNS_DIR) / "sweeps" / st.study_name(sweep)  # a changed sweep file is a new study
     folder.mkdir(parents=True, exist_ok=True)
 
     def hash_of(varied: dict[str, Any]) -> str:
@@ -158,6 +158,7 @@ def _start(c: st.Claim, sweep: Sweep, nb: Path, folder: Path, parent: str, study
     trial_dir = folder / f"trial-{c.number:04d}"
     trial_dir.mkdir(parents=True, exist_ok=True)
     job = trial_dir / "job.json"
+    (trial_dir / RESULT).unlink(missing_ok=True)  # only this trial's own result may be read back
     write_json(job, {"notebook": str(nb), "params": {**sweep.fixed, **c.params}, "out_root": str(trial_dir),
                      "experiment": f"sweep-{sweep.name}", "parent_run_id": parent,
                      "tags": {"sweep.trial": str(c.number), "sweep.param_hash": c.param_hash, "sweep.study": study_name}})

@@ -4,7 +4,8 @@ The parent MLflow run gets the best trial's parameters (tags ``best.param.<name>
 ``best_params`` as JSON), every metric of that trial's run under its own name (the validation
 metric it was chosen by and its test metrics), plus ``best_trial``, ``trials_complete`` and
 ``trials_failed``. It ends FINISHED when every trial of the sweep finished, otherwise FAILED
-with tag ``sweep.pending`` (rerun the sweep to retry), or KILLED after Ctrl-C.
+with tag ``sweep.pending`` (rerun the sweep to retry), or KILLED after Ctrl-C; while other
+processes still run trials of the sweep, the last of them to end sets the status.
 """
 from __future__ import annotations
 
@@ -26,10 +27,12 @@ def summarise(study, sweep: Sweep, client, parent: str, folder: Path, status: st
     table = pd.DataFrame(rows)
     complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
     failed = sum(r["state"] == "FAIL" for r in rows)
-    pending = max(0, sweep.n_trials - len(complete))
+    running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))  # in other processes
+    pending = max(0, sweep.n_trials - len(complete) - running)
     out: dict[str, Any] = {"sweep": sweep.name, "study": study.study_name, "objective": sweep.objective.metric,
                            "direction": sweep.objective.direction, "n_trials": sweep.n_trials,
-                           "complete": len(complete), "failed": failed, "pending": pending, "parent_run_id": parent}
+                           "complete": len(complete), "failed": failed, "running": running, "pending": pending,
+                           "parent_run_id": parent}
     if complete:
         best = max(complete, key=lambda t: t.value) if sweep.objective.direction == "maximize" else \
             min(complete, key=lambda t: t.value)
@@ -56,7 +59,8 @@ def summarise(study, sweep: Sweep, client, parent: str, folder: Path, status: st
         if complete:
             client.log_artifact(parent, str(_plot(table, sweep, folder)))
     client.set_tag(parent, "sweep.pending", str(pending))
-    client.set_terminated(parent, status or ("FINISHED" if pending == 0 else "FAILED"))
+    if status or not running:  # while other processes still run trials, the last one to end sets the status
+        client.set_terminated(parent, status or ("FINISHED" if pending == 0 else "FAILED"))
     return out
 
 
