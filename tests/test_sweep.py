@@ -186,3 +186,22 @@ def test_repository_sweep_files_are_valid(name):
     sweep = load_sweep(EXPERIMENTS_DIR / f"{name}.yaml")
     check_trial_params(sweep)  # every parameter is one the notebook's params model accepts
     assert is_validation_metric(sweep.objective.metric)
+
+
+@pytest.mark.slow
+def test_median_pruner_stops_trials_worse_than_earlier_ones(tmp_path):
+    make_notebook(tmp_path / "demo.ipynb", """
+from bnpl import tracking
+for epoch in range(3):
+    tracking.log_metrics({"val_score": -(x - 2) ** 2}, step=epoch)
+tracking.log_metrics({"val_score": -(x - 2) ** 2})
+""", params="x = 0\n")
+    space = {"x": {"type": "categorical", "choices": [2, 0]}}
+    sweep = load_sweep(write_sweep(tmp_path, {"search": {"sampler": "random", "seed": 4, "n_trials": 3, "space": space,
+                                                         "pruner": {"type": "median", "n_startup_trials": 1}}}))
+    r = run_sweep(sweep, workers=1, out_root=tmp_path / "runs", progress=False)  # seed 4 draws x = 2, 0, 0
+    study, _ = open_study(sweep, make_storage(r.folder / "optuna.journal"))
+    rows = [(row["param.x"], row["state"], row["reused_from"]) for row in trial_rows(study)]
+    assert rows == [(2, "COMPLETE", None), (0, "PRUNED", None), (0, "PRUNED", 1)]
+    assert study.trials[1].intermediate_values == {0: -4.0}  # stopped at its first step
+    assert (r.executed, r.failed, r.reused, r.summary["pending"], r.summary["pruned"]) == (2, 0, 1, 0, 2)

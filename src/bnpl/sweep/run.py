@@ -75,7 +75,8 @@ def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = No
     def hash_of(varied: dict[str, Any]) -> str:
         return params_hash(check_params(nb, {**sweep.fixed, **varied}))
 
-    study, created = st.open_study(sweep, st.make_storage(storage or folder / "optuna.journal"))
+    storage = str(storage or folder / "optuna.journal")
+    study, created = st.open_study(sweep, st.make_storage(storage))
     client = MlflowClient(tracking_uri())
     parent = _parent_run(client, sweep, study, created)
     result = SweepResult(sweep.name, study.study_name, folder, parent)
@@ -88,7 +89,7 @@ def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = No
     else:
         st.enqueue_retries(study)
     trials = study.get_trials(deepcopy=False)
-    complete = sum(t.state == TrialState.COMPLETE for t in trials)
+    complete = sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
     others_running = sum(t.state == TrialState.RUNNING for t in trials)
     budget = max(0, sweep.n_trials - complete - others_running)
 
@@ -108,7 +109,7 @@ def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = No
                     result.reused += 1
                     bar.update()
                     continue
-                running[c.number] = _start(c, sweep, nb, folder, parent, study.study_name)
+                running[c.number] = _start(c, sweep, nb, folder, parent, study.study_name, storage)
             if not running:
                 break
             time.sleep(0.2)
@@ -154,20 +155,28 @@ def _parent_run(client, sweep: Sweep, study, created: bool) -> str:
     return run.info.run_id
 
 
-def _start(c: st.Claim, sweep: Sweep, nb: Path, folder: Path, parent: str, study_name: str) -> _Running:
+def _start(c: st.Claim, sweep: Sweep, nb: Path, folder: Path, parent: str, study_name: str, storage: str) -> _Running:
     trial_dir = folder / f"trial-{c.number:04d}"
     trial_dir.mkdir(parents=True, exist_ok=True)
     job = trial_dir / "job.json"
     (trial_dir / RESULT).unlink(missing_ok=True)  # only this trial's own result may be read back
     write_json(job, {"notebook": str(nb), "params": {**sweep.fixed, **c.params}, "out_root": str(trial_dir),
                      "experiment": f"sweep-{sweep.name}", "parent_run_id": parent,
-                     "tags": {"sweep.trial": str(c.number), "sweep.param_hash": c.param_hash, "sweep.study": study_name}})
+                     "tags": {"sweep.trial": str(c.number), "sweep.param_hash": c.param_hash, "sweep.study": study_name},
+                     "pruning": _pruning(sweep, storage, study_name, c.number)})
     env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri()}
     log = open(trial_dir / "trial.log", "w")  # noqa: SIM115 — closed by the child's exit
     proc = subprocess.Popen([sys.executable, "-m", "bnpl.sweep.trial", str(job)], stdout=log, stderr=subprocess.STDOUT,
                             env=env, start_new_session=True)  # Ctrl-C reaches this process only; it forwards it once
     log.close()
     return _Running(c, proc, trial_dir)
+
+
+def _pruning(sweep: Sweep, storage: str, study_name: str, number: int) -> dict | None:
+    if sweep.search is None or sweep.search.pruner.type == "none":
+        return None
+    return {"storage": storage, "study": study_name, "number": number, "metric": sweep.objective.metric,
+            "pruner": sweep.search.pruner.model_dump()}
 
 
 def _finish(study, sweep: Sweep, r: _Running, bar) -> bool:
@@ -185,6 +194,9 @@ def _finish(study, sweep: Sweep, r: _Running, bar) -> bool:
         study._storage.set_trial_user_attr(trial, "mlflow_run_id", res["run_id"])
     if res["status"] == "FINISHED":
         study.tell(r.claim.number, res["metrics"][metric])
+        return True
+    if "TrialPruned" in (res.get("error") or ""):  # the pruner stopped it: a result, not a failure
+        study.tell(r.claim.number, state=TrialState.PRUNED)
         return True
     study._storage.set_trial_user_attr(trial, "error", (res.get("error") or "")[:2000])
     study.tell(r.claim.number, state=TrialState.FAIL)

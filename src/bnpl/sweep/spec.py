@@ -10,6 +10,7 @@ of trials, search space)::
     objective: {metric: best.val_auprc, direction: maximize}
     search:
       sampler: tpe            # tpe | random
+      pruner: {type: median}  # none | median (needs the notebook to log the objective with a step)
       seed: 0
       n_trials: 20
       space:
@@ -98,8 +99,17 @@ class CategoricalParam(_Strict):
 ParamSpace = Annotated[IntParam | FloatParam | CategoricalParam, Field(discriminator="type")]
 
 
+class Pruner(_Strict):
+    """Stops a trial whose intermediate objective (logged with a step) is worse than the median of earlier trials."""
+
+    type: Literal["none", "median"] = "none"
+    n_startup_trials: int = Field(5, ge=0)
+    n_warmup_steps: int = Field(0, ge=0)
+
+
 class Search(_Strict):
     sampler: Literal["tpe", "random"] = "tpe"
+    pruner: Pruner = Field(default_factory=Pruner)
     seed: int = 0
     n_trials: int = Field(ge=1)
     space: dict[str, ParamSpace] = Field(min_length=1)

@@ -187,6 +187,11 @@ def claim(study: optuna.Study, sweep: Sweep, n_trials: int, hash_of) -> Claim:
         trial.set_user_attr("mlflow_run_id", finished[0].user_attrs.get("mlflow_run_id"))
         study.tell(trial, finished[0].value)
         return Claim(trial.number, params, h, reused_value=finished[0].value)
+    pruned = [t for t in same if t.state == TrialState.PRUNED]
+    if pruned:  # these parameters were stopped by the pruner before: stopped again without running
+        trial.set_user_attr("reused_from", pruned[0].number)
+        study.tell(trial, state=TrialState.PRUNED)
+        return Claim(trial.number, params, h, reused_value=float("nan"))
     reason = None
     if any(t.state == TrialState.RUNNING for t in same):
         reason = "duplicate of a running trial"

@@ -28,10 +28,11 @@ def summarise(study, sweep: Sweep, client, parent: str, folder: Path, status: st
     complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
     failed = sum(r["state"] == "FAIL" for r in rows)
     running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))  # in other processes
-    pending = max(0, sweep.n_trials - len(complete) - running)
+    pruned = len(study.get_trials(deepcopy=False, states=(TrialState.PRUNED,)))
+    pending = max(0, sweep.n_trials - len(complete) - pruned - running)
     out: dict[str, Any] = {"sweep": sweep.name, "study": study.study_name, "objective": sweep.objective.metric,
                            "direction": sweep.objective.direction, "n_trials": sweep.n_trials,
-                           "complete": len(complete), "failed": failed, "running": running, "pending": pending,
+                           "complete": len(complete), "pruned": pruned, "failed": failed, "running": running, "pending": pending,
                            "parent_run_id": parent}
     if complete:
         best = max(complete, key=lambda t: t.value) if sweep.objective.direction == "maximize" else \
@@ -50,7 +51,7 @@ def summarise(study, sweep: Sweep, client, parent: str, folder: Path, status: st
         log_metrics({**metrics, "best_trial": best.number}, run_id=parent)
     from bnpl.tracking import log_metrics
 
-    log_metrics({"trials_complete": len(complete), "trials_failed": failed}, run_id=parent)
+    log_metrics({"trials_complete": len(complete), "trials_pruned": pruned, "trials_failed": failed}, run_id=parent)
     write_json(folder / "summary.json", out)
     if len(table):
         with atomic_path(folder / "trials.csv", ".csv") as tmp:

@@ -8,6 +8,7 @@ and the error line of a failed notebook.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,10 @@ def run_job(job_path: Path) -> int:
     from bnpl.runner import NotebookFailed, run_notebook
 
     job = json.loads(job_path.read_text())
+    if job.get("pruning"):  # the notebook's kernel inherits this and reports intermediate values
+        from bnpl.sweep.prune import ENV
+
+        os.environ[ENV] = json.dumps(job["pruning"])
     out = {"status": "FAILED", "run_id": None, "metrics": {}, "error": None, "seconds": None}
     try:
         r = run_notebook(job["notebook"], job["params"], out_root=job["out_root"], experiment=job["experiment"],
