@@ -57,8 +57,9 @@ sweep: setup ## run or resume a sweep: make sweep EXP=experiments/<name>.yaml [W
 	$(BNPL) sweep $(EXP) $(if $(WORKERS),--workers $(WORKERS)) $(if $(STORAGE),--storage $(STORAGE))
 
 MLFLOW_BACKEND ?= postgresql://postgres@127.0.0.1:5432/mlflow
+MLFLOW_ARTIFACTS ?= $(CURDIR)/mlartifacts
 mlflow-server: setup ## MLflow tracking server on 127.0.0.1:$(PORT), PostgreSQL backend (MLFLOW_BACKEND=postgresql://...), artifacts in mlartifacts/
-	$(VENV)/bin/mlflow server --backend-store-uri $(MLFLOW_BACKEND) --artifacts-destination $(CURDIR)/mlartifacts \
+	$(VENV)/bin/mlflow server --backend-store-uri $(MLFLOW_BACKEND) --artifacts-destination $(MLFLOW_ARTIFACTS) \
 		--host 127.0.0.1 --port $(PORT)
 
 lint: setup ## ruff over src/, tests/ and experiments/

@@ -58,7 +58,7 @@ def test_mlflow_server_on_postgres_receives_runs_from_two_workers(tmp_path, post
     backend = create_database(postgres_url, "mlflow_server")
     port = free_port()
     server = subprocess.Popen(["make", "-o", ".venv/.bnpl-setup", "mlflow-server", f"MLFLOW_BACKEND={backend}",
-                               f"PORT={port}"], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               f"PORT={port}", f"MLFLOW_ARTIFACTS={tmp_path / 'artifacts'}"], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
@@ -82,6 +82,7 @@ def test_mlflow_server_on_postgres_receives_runs_from_two_workers(tmp_path, post
         assert {r.info.status for r in runs} == {"FINISHED"}
         assert len({k.data.tags["mlflow.parentRunId"] for k in kids}) == 1
         assert "demo.ipynb" in {a.path for a in client.list_artifacts(kids[0].info.run_id)}  # artifacts via the server
+        assert list((tmp_path / "artifacts").rglob("demo.ipynb"))  # ... stored in the server's artifact folder
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -32,6 +32,7 @@ from bnpl.sweep.summary import summarise
 from bnpl.sweep.trial import RESULT
 
 PARENT_ATTR = "mlflow_parent_run_id"
+MAX_DUPLICATES = 30  # give up on proposals that keep duplicating other processes' running trials
 
 
 @dataclass
@@ -94,15 +95,18 @@ def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = No
     budget = max(0, sweep.n_trials - complete - others_running)
 
     running: dict[int, _Running] = {}
-    launched, last_beat = 0, time.monotonic()
+    launched, last_beat, duplicates, blocked = 0, time.monotonic(), 0, False
     bar = tqdm(total=budget, desc=f"sweep {sweep.name}", unit="trial", disable=not progress)
     try:
         while True:
-            while len(running) < workers and launched < budget:
+            # after a proposal that duplicates a running trial, wait for a trial to end before asking again
+            while len(running) < workers and launched < budget and not blocked:
                 c = st.claim(study, sweep, sweep.n_trials, hash_of)
                 if c.skipped:
                     if c.skipped.startswith(("over", "grid")):
                         budget = launched
+                    else:
+                        duplicates, blocked = duplicates + 1, True
                     continue
                 launched += 1
                 if c.reused_value is not None:
@@ -110,15 +114,17 @@ def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = No
                     bar.update()
                     continue
                 running[c.number] = _start(c, sweep, nb, folder, parent, study.study_name, storage)
-            if not running:
+            if not running and (not blocked or launched >= budget or duplicates > MAX_DUPLICATES):
                 break
-            time.sleep(0.2)
+            time.sleep(0.2 if running else 2.0)  # nothing of ours running: the duplicate runs in another process
+            blocked = blocked and bool(running)
             for number in [n for n, r in running.items() if r.proc.poll() is not None]:
                 ok = _finish(study, sweep, running.pop(number), bar)
                 if not ok:
                     _end_orphan_children(client, parent, study, folder)
                 result.executed += 1
                 result.failed += not ok
+                blocked = False
                 bar.update()
             if time.monotonic() - last_beat > st.HEARTBEAT_S / 2:
                 st.heartbeat(study, list(running))

@@ -163,8 +163,11 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         sweep = Sweep(**raw)
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"] if not str(x).endswith("Param")) or "sweep"
+        err = sorted(e.errors(), key=lambda x: x["type"] != "extra_forbidden")[0]  # a misspelt key explains the rest
+        parts = [str(x) for x in err["loc"]]
+        if parts[:2] == ["search", "space"] and len(parts) > 3:
+            del parts[3]  # the discriminator (int/float/categorical) pydantic adds to the path
+        loc = ".".join(parts) or "sweep"
         msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
         raise BnplError(f"{path}: {loc}: {msg}") from None
     if not sweep.name:
