@@ -29,7 +29,10 @@ def _two_workers(tmp_path, path, storage: str | None, env: dict) -> None:
     cmd = [sys.executable, "-m", "bnpl.cli", "sweep", str(path), "--workers", "1", "--out-root", str(tmp_path / "runs")]
     if storage:
         cmd += ["--storage", storage]
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    procs = []
+    for _ in range(2):  # the second a few seconds later: MLflow's SQLite store can race in its schema check
+        procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        time.sleep(3)
     outs = [p.communicate(timeout=400)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], "\n".join(outs)
 
