@@ -10,7 +10,7 @@ STAMP := $(VENV)/.bnpl-setup
 PORT ?= 5000
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark benchmark-tables
+.PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark benchmark-tables sweep mlflow-server
 
 help: ## list the targets (target names in colour only on a terminal)
 	@if [ -t 1 ]; then c='\033[36m'; r='\033[0m'; else c=''; r=''; fi; \
@@ -52,6 +52,18 @@ report: setup ## render the latest executed notebooks into reports/index.html
 
 mlflow-ui: setup ## MLflow UI on the local tracking store (mlflow.db)
 	$(VENV)/bin/mlflow ui --backend-store-uri $${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/mlflow.db} --port $(PORT)
+
+EXP ?= experiments/smoke.yaml
+WORKERS ?=
+STORAGE ?=
+sweep: setup ## run or resume a sweep: make sweep EXP=experiments/<name>.yaml [WORKERS=N] [STORAGE=postgresql://...]
+	$(BNPL) sweep $(EXP) $(if $(WORKERS),--workers $(WORKERS)) $(if $(STORAGE),--storage $(STORAGE))
+
+MLFLOW_BACKEND ?= postgresql://postgres@127.0.0.1:5432/mlflow
+MLFLOW_ARTIFACTS ?= $(CURDIR)/mlartifacts
+mlflow-server: setup ## MLflow tracking server on 127.0.0.1:$(PORT), PostgreSQL backend (MLFLOW_BACKEND=postgresql://...), artifacts in mlartifacts/
+	$(VENV)/bin/mlflow server --backend-store-uri $(MLFLOW_BACKEND) --artifacts-destination $(MLFLOW_ARTIFACTS) \
+		--host 127.0.0.1 --port $(PORT)
 
 lint: setup ## ruff over src/, tests/ and experiments/
 	$(VENV)/bin/ruff check src tests experiments

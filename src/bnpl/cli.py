@@ -15,7 +15,8 @@ import sys
 
 from bnpl.errors import BnplError, BnplWarning
 
-AREAS = ("bnpl.runner_cli", "bnpl.data.cli", "bnpl.fraud.cli", "bnpl.recsys.cli", "bnpl.creative.cli", "bnpl.report")
+AREAS = ("bnpl.runner_cli", "bnpl.data.cli", "bnpl.fraud.cli", "bnpl.recsys.cli", "bnpl.creative.cli", "bnpl.sweep.cli",
+         "bnpl.report")
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

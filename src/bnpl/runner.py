@@ -170,8 +170,12 @@ def render_html(executed: Path, html_path: Path) -> Path:
 
 
 def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, *, out_root: str | Path | None = None,
-                 experiment: str | None = None, progress: bool = True, log_output: bool = False) -> RunResult:
-    """Execute ``notebook`` with ``params`` overriding its defaults; see the module docstring."""
+                 experiment: str | None = None, progress: bool = True, log_output: bool = False,
+                 parent_run_id: str | None = None) -> RunResult:
+    """Execute ``notebook`` with ``params`` overriding its defaults; see the module docstring.
+
+    ``parent_run_id`` nests the run under that MLflow run (a sweep's trials under the sweep).
+    """
     import mlflow
     import papermill
     from mlflow.tracking import MlflowClient
@@ -203,6 +207,7 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     run = client.create_run(exp_id, run_name=f"{stem}-{stamp}", tags={
         "notebook": nb_path.name, "git_commit": git_commit(), "run_dir": str(out_dir),
         "mlflow.source.name": str(nb_path.relative_to(REPO_ROOT)) if nb_path.is_relative_to(REPO_ROOT) else str(nb_path),
+        **({"mlflow.parentRunId": parent_run_id} if parent_run_id else {}),
     })
     run_id = run.info.run_id
     from bnpl.tracking import log_params

@@ -70,6 +70,10 @@ def log_metrics(metrics: Mapping[str, Any], step: int | None = None, run_id: str
 
     ts = int(time.time() * 1000)
     _client().log_batch(rid, metrics=[Metric(k, v, ts, step or 0) for k, v in clean.items()])
+    if step is not None:  # inside a sweep trial with a pruner: may raise optuna.TrialPruned
+        from bnpl.sweep.prune import report
+
+        report(clean, step)
 
 
 def progress(message: str) -> None:
