@@ -3,14 +3,15 @@ import json
 
 import numpy as np
 import pytest
+from experiments.amlsim import label_ceiling
 
+from bnpl.data.subset import label_vector
 from bnpl.fraud.features import relation_structures
-from bnpl.fraud.graph import label_vector
-from tests.amlsim_fixture import load_script, planted, write_amlsim
+from tests.fixtures.amlsim import planted, write_amlsim
 
 
 def _ceiling():
-    return load_script("amlsim_label_ceiling")
+    return label_ceiling
 
 
 def test_oracle_features_never_read_own_label_or_unknown_labels():
@@ -35,7 +36,7 @@ def test_oracle_features_never_read_own_label_or_unknown_labels():
 def test_ceiling_seed_orders_the_references():
     mod, data = _ceiling(), planted(n=800)
     y = label_vector(data)
-    out = mod.ceiling_seed(data, y, 0, folds=5, cache={})
+    out = mod.ceiling_seed(data, y, 0, folds=5, label_free=None)
     assert {"stage1", "stage2", "oracle_labelled", "oracle_all", "gap_closed"} == set(out)
     assert all(0.0 <= out[k] <= 1.0 for k in ("stage1", "stage2", "oracle_labelled", "oracle_all"))
     assert out["stage1"] > 2 * y.mean()

@@ -1,12 +1,13 @@
 """The AMLSim stage-2 probe script (experiments/amlsim_stage2_probe.py) on a planted account graph."""
 import pytest
+from experiments.amlsim import stage2_probe
 
-from bnpl.fraud.graph import label_vector
-from tests.amlsim_fixture import load_script, planted, write_amlsim
+from bnpl.data.subset import label_vector
+from tests.fixtures.amlsim import planted, write_amlsim
 
 
 def _probe():
-    return load_script("amlsim_stage2_probe")
+    return stage2_probe
 
 
 def test_probe_scores_every_variant_on_validation():

@@ -6,8 +6,8 @@ from pydantic import Field
 
 from bnpl.display import homogeneous_input_names, params_table, readable_feature, summary_table
 from bnpl.fraud.graph import build_homogeneous_graph
-from bnpl.fraud.toy import planted_ring_data
 from bnpl.params import NotebookParams
+from tests.fixtures.planted import planted_ring_data
 
 
 class _Demo(NotebookParams):

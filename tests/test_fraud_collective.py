@@ -1,12 +1,14 @@
 """Soft-label collective features: hand-checked values and no leakage of a node's own label."""
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
+from bnpl.errors import BnplError
 from bnpl.fraud.collective import collective_features, soft_label_features
-from bnpl.fraud.features import cached_relations, graph_features, relation_structures
-from bnpl.fraud.toy import planted_ring_data
+from bnpl.fraud.features import graph_features, label_free_features, relation_structures
+from tests.fixtures.planted import planted_ring_data
 
 
 def _accounts(src, dst, y) -> FraudData:
@@ -60,19 +62,19 @@ def test_collective_features_never_see_own_label():
 
 
 def test_reused_label_free_parts_change_nothing():
-    # graph_features' cache (per-fold rebuilds) and precomputed relation structures give the same frames
+    # reused label-free features (per-fold rebuilds) and precomputed relation structures give the same frames
     d = planted_ring_data()
-    cache: dict = {}
+    lf = label_free_features(d)
     for ids in (np.arange(0, 200, 2), np.arange(0, 120, 3)):
-        pd.testing.assert_frame_equal(graph_features(d, ids, seed=0, cache=cache), graph_features(d, ids, seed=0))
-    assert "label_free" in cache
+        pd.testing.assert_frame_equal(graph_features(d, ids, seed=0, label_free=lf), graph_features(d, ids, seed=0))
+    with pytest.raises(BnplError, match="label_free was computed with options"):
+        graph_features(d, np.arange(10), causal=True, label_free=lf)
     soft = np.random.default_rng(0).random(200)
     pd.testing.assert_frame_equal(soft_label_features(d, soft, relations=relation_structures(d)),
                                   soft_label_features(d, soft))
-    # the relation structures kept in that cache are the ones collective_features would build itself
+    # the relation structures kept in the label-free object are the ones collective_features would build itself
     fresh = relation_structures(d)
-    for (r1, a1, st1), (r2, a2, st2) in zip(cached_relations(d, cache), fresh, strict=True):
-        assert r1 == r2 and (a1 != a2).nnz == 0 and (st1["reach2"] != st2["reach2"]).nnz == 0
-    pd.testing.assert_frame_equal(soft_label_features(d, soft, relations=cached_relations(d, cache)),
-                                  soft_label_features(d, soft))
-    assert len(cached_relations(d)) == len(fresh)                   # no cache: computed
+    for r1, r2 in zip(lf.relations, fresh, strict=True):
+        assert r1.name == r2.name and (r1.adjacency != r2.adjacency).nnz == 0
+        assert (r1.structure["reach2"] != r2.structure["reach2"]).nnz == 0
+    pd.testing.assert_frame_equal(soft_label_features(d, soft, relations=lf.relations), soft_label_features(d, soft))

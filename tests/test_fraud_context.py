@@ -3,9 +3,9 @@ import numpy as np
 import pandas as pd
 
 from bnpl.data.normalised import FraudData
-from bnpl.fraud.context import entity_age, entity_context, past_window_mean
 from bnpl.fraud.features import graph_features
-from bnpl.fraud.toy import planted_ring_data as tiny
+from bnpl.fraud.features.sequence import entity_age, entity_context, past_window_mean
+from tests.fixtures.planted import planted_ring_data as tiny
 
 # six payments: customer per row, merchant per row, times (rows 2 and 3 tie at t=3)
 CUSTOMER = np.array([0, 1, 0, 2, 3, 1])

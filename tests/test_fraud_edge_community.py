@@ -5,8 +5,9 @@ import pytest
 import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
-from bnpl.fraud.edge_scores import edge_score_features, transfer_features
-from bnpl.fraud.features import _community_label_block, flow_label_block, graph_features, sequence_features
+from bnpl.fraud.features import flow_label_block, graph_features, sequence_features
+from bnpl.fraud.features.edge_scores import edge_score_features, transfer_features
+from bnpl.fraud.features.labels import community_label_block
 
 
 def planted_laundering(n: int = 300, seed: int = 0) -> FraudData:
@@ -76,7 +77,7 @@ def test_community_label_block_hand_example():
     a = sp.csr_matrix((np.ones(5), ([0, 1, 3, 4, 2], [1, 2, 4, 3, 1])), shape=(5, 5))
     fraud = np.array([0, 0, 1, 0, 1.0])
     known = np.array([1, 0, 1, 1, 1.0])
-    f = _community_label_block("t", a, fraud, known, steps=2, alpha=0.5)
+    f = community_label_block("t", a, fraud, known, steps=2, alpha=0.5)
     np.testing.assert_allclose(f["t_recip_nb_fraud"], [0, 1, 0, 1, 0])
     np.testing.assert_allclose(f["t_und_nb_fraud"], [0, 1, 0, 1, 0])
     np.testing.assert_allclose(f["t_reach2_fraud"], [1, 1, 0, 1, 0])
@@ -127,7 +128,7 @@ def test_graph_features_on_transfers_flag_rings_and_hide_own_label():
 
 
 def test_delayed_window_sums_match_brute_force():
-    from bnpl.fraud.features import delayed_window_sums
+    from bnpl.fraud.features.sequence import delayed_window_sums
 
     rng = np.random.default_rng(0)
     g, t, v = rng.integers(0, 4, 60), rng.integers(0, 30, 60).astype(float), rng.random(60)
@@ -139,7 +140,7 @@ def test_delayed_window_sums_match_brute_force():
 
 
 def test_causal_label_features_only_use_old_labels():
-    from bnpl.fraud.toy import planted_ring_data
+    from tests.fixtures.planted import planted_ring_data
 
     d = planted_ring_data(with_transfers=False)
     train = np.arange(0, 120)
@@ -155,8 +156,8 @@ def test_causal_label_features_only_use_old_labels():
 
 
 def test_causal_features_of_a_node_do_not_change_as_later_nodes_arrive():
-    from bnpl.fraud.graph import restrict_to_time
-    from bnpl.fraud.toy import planted_ring_data
+    from bnpl.data.subset import restrict_to_time
+    from tests.fixtures.planted import planted_ring_data
 
     d = planted_ring_data(with_transfers=False)
     train = np.arange(0, 100)

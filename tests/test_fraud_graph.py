@@ -4,10 +4,11 @@ import pandas as pd
 import pytest
 
 from bnpl.data.normalised import FraudData, feature_columns
+from bnpl.data.subset import restrict_to_time
 from bnpl.errors import DataError
 from bnpl.fraud.features import graph_features
-from bnpl.fraud.graph import build_hetero_graph, build_homogeneous_graph, restrict_to_time
-from bnpl.fraud.toy import planted_ring_data as tiny
+from bnpl.fraud.graph import build_hetero_graph, build_homogeneous_graph
+from tests.fixtures.planted import planted_ring_data as tiny
 
 
 def test_hetero_graph_counts_and_reverse_edges():

@@ -7,7 +7,7 @@ import pytest
 from bnpl.cli import main
 from bnpl.errors import BnplError
 from bnpl.fraud.inductive import fit_inductive, latency_report
-from bnpl.fraud.toy import planted_ring_data
+from tests.fixtures.planted import planted_ring_data
 
 
 def test_batch_scores_do_not_move_when_later_rows_arrive():

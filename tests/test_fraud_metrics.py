@@ -57,7 +57,8 @@ def test_typology_metrics_by_hand():
     labels = pd.DataFrame({"node_id": np.arange(7),
                            "typology": ["legit", "legit", "legit", "ring", "ring", "mule", "mule"]})
     scores = np.array([0.1, 0.6, 0.3, 0.9, 0.2, 0.5, 0.99])
-    run = {"_split": SimpleNamespace(test=np.arange(6)), "m": {"scores": scores, "threshold": 0.5}}
+    run = SimpleNamespace(split=SimpleNamespace(test=np.arange(6)),
+                          models={"m": SimpleNamespace(scores=scores, metrics={"threshold": 0.5})})
     out = typology_metrics(SimpleNamespace(labels=labels), [run], ["m"])
     # ring: flagged 3 (0.9 >= 0.5), missed 4 -> recall 1/2; ranked among legit 0.1 0.6 0.3:
     # 0.9 first (precision 1), then 0.6 legit, 0.3 legit, 0.2 ring (precision 2/4) -> AP (1 + 1/2) / 2

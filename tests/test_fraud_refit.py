@@ -4,11 +4,12 @@ import pandas as pd
 import pytest
 
 from bnpl.data.splits import random_stratified_split, temporal_split
+from bnpl.data.subset import label_vector
 from bnpl.fraud.benchmark import BenchmarkConfig, refit_ids, run_seed
 from bnpl.fraud.boosting import Rounds, fit_lgbm
-from bnpl.fraud.graph import build_homogeneous_graph, label_vector
-from bnpl.fraud.toy import planted_ring_data as tiny
+from bnpl.fraud.graph import build_homogeneous_graph
 from bnpl.fraud.train import TrainConfig, train_gnn
+from tests.fixtures.planted import planted_ring_data as tiny
 
 
 def _xy(n=600, seed=0):
@@ -75,22 +76,23 @@ def test_run_seed_reports_refit_and_train_only_metrics():
               test_size=0.3, val_size=0.2)
     on = run_seed(d, BenchmarkConfig(**kw), seed=0, progress=False)
     off = run_seed(d, BenchmarkConfig(refit=False, **kw), seed=0, progress=False)
-    assert on["_refitted"] and not off["_refitted"]
-    split = on["_split"]
-    assert set(on["_refit_ids"]) == set(split.train) | set(split.val)
+    assert on.refitted and not off.refitted
+    split = on.split
+    assert set(on.refit_ids) == set(split.train) | set(split.val)
     for name in kw["models"]:
+        a, b = on.models[name], off.models[name]
         # selection and threshold come from the train-only fit, identical with and without the refit
-        assert on[name]["val_auprc"] == pytest.approx(off[name]["val_auprc"])
-        assert on[name]["auprc_no_refit"] == pytest.approx(off[name]["auprc"])
-        assert "auprc_no_refit" not in off[name]
-        assert not np.allclose(on[name]["scores"], off[name]["scores"])   # the refit is another model
+        assert a.metrics["val_auprc"] == pytest.approx(b.metrics["val_auprc"])
+        assert a.metrics["auprc_no_refit"] == pytest.approx(b.metrics["auprc"])
+        assert "auprc_no_refit" not in b.metrics
+        assert not np.allclose(a.scores, b.scores)   # the refit is another model
 
 
 def test_temporal_split_does_not_refit_unless_asked():
     d = tiny(n=300)
     kw = dict(split="temporal", models=["lgbm_graph"], test_size=0.2, val_size=0.2)
     default = run_seed(d, BenchmarkConfig(**kw), seed=0, progress=False)
-    assert "auprc_no_refit" not in default["lgbm_graph"]
-    assert set(default["_refit_ids"]) == set(default["_split"].train)
+    assert "auprc_no_refit" not in default.models["lgbm_graph"].metrics
+    assert set(default.refit_ids) == set(default.split.train)
     asked = run_seed(d, BenchmarkConfig(refit=True, **kw), seed=0, progress=False)
-    assert "auprc_no_refit" in asked["lgbm_graph"]
+    assert "auprc_no_refit" in asked.models["lgbm_graph"].metrics

@@ -125,7 +125,7 @@ def test_make_help_has_no_colour_codes_off_a_terminal():
 
 def test_fraud_benchmark_reports_each_model_to_the_runner_console(tmp_path, monkeypatch):
     from bnpl.fraud.benchmark import BenchmarkConfig, run_benchmark
-    from bnpl.fraud.toy import planted_ring_data
+    from tests.fixtures.planted import planted_ring_data
 
     monkeypatch.setenv("BNPL_MLFLOW_RUN_ID", "r1")              # as under `bnpl run`
     monkeypatch.setenv("BNPL_RUN_DIR", str(tmp_path))

@@ -60,7 +60,7 @@ def test_tiny_ablation_runs_and_full_model_delta_is_zero():
 
 @pytest.mark.slow  # stage notebook smoke test; `make test-fast` skips it
 def test_notebook_03_runs_with_tiny_parameters(tmp_path):
-    runner = pytest.importorskip("bnpl.runner", reason="bnpl.runner not written yet")
+    from bnpl import runner  # an import error fails the test, never skips it
     res = runner.run_notebook("03_recsys_ablation", {"data_dir": str(tmp_path / "world"), "world_transactions": 2000,
                                                      "max_users": 150, "epochs": 1, "seeds": [0], "n_boot": 50},
                               out_root=tmp_path / "runs")

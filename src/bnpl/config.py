@@ -12,6 +12,8 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 EXPERIMENTS_DIR = REPO_ROOT / "experiments"
 SHARED_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 KERNEL_NAME = "bnpl"
+# CPU threads of torch and LightGBM in the fraud models ($BNPL_THREADS; the benchmarks were measured with 2)
+THREADS = int(os.environ.get("BNPL_THREADS", "2"))
 
 
 def tracking_uri() -> str:

@@ -1,8 +1,8 @@
 """Typed notebook parameters.
 
 Each notebook's parameters cell holds literals only; the cell after it builds the
-notebook's parameter model from them, e.g. ``p = DataPrepParams(seed=seed, ...)``,
-so a bad value fails in one line that names the parameter. The notebook names its
+notebook's parameter model from them with ``p = DataPrepParams.from_cell(globals())``
+(no name restated), so a bad value fails in one line that names the parameter. The notebook names its
 model in its metadata (``metadata.bnpl.params_model = "bnpl.data.params:DataPrepParams"``)
 so that ``bnpl run`` can check overrides before execution starts.
 """
@@ -26,6 +26,13 @@ class NotebookParams(BaseModel):
 
         return params_table(self).to_html()
 
+    @classmethod
+    def from_cell(cls, namespace: dict) -> NotebookParams:
+        """The model built from a notebook's namespace (``globals()`` after the parameters cell): every
+        field of the model is read from the variable of the same name, so no name is restated; a bad
+        value raises BnplError naming the parameter."""
+        return validate(cls, {k: namespace[k] for k in cls.model_fields if k in namespace})
+
 
 def load_params_model(spec: str) -> type[NotebookParams]:
     """Import ``"package.module:ClassName"``."""
@@ -42,10 +49,7 @@ def validation_message(err: ValidationError) -> str:
     parts = []
     for e in err.errors():
         loc = ".".join(str(x) for x in e["loc"]) or "parameters"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown parameter"
-        parts.append(f"parameter {loc!r}: {msg} (got {e.get('input')!r})" if e["type"] != "extra_forbidden"
+        parts.append(f"parameter {loc!r}: {e['msg']} (got {e.get('input')!r})" if e["type"] != "extra_forbidden"
                      else f"parameter {loc!r}: unknown parameter")
     return "; ".join(parts)
 

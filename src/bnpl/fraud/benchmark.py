@@ -1,24 +1,20 @@
-"""Run the model zoo over seeds on one dataset and split; return per-seed and aggregated metrics.
+"""Run the model zoo (:mod:`bnpl.fraud.models`) over seeds on one dataset and split; return per-seed
+results (:class:`SeedResult`) and aggregated metrics.
 
-Models (``MODELS``):
-``lgbm_tabular`` (own columns only), ``lgbm_graph`` (graph-aggregate features, GADBench-style),
-``lgbm_stacked`` (lgbm_graph + neighbours' out-of-fold scores: collective classification),
-``lgbm_collective`` (lgbm_graph + label features recomputed on soft labels, leakage-free:
-:mod:`bnpl.fraud.collective`),
-the GNNs of :mod:`bnpl.fraud.models`, and ``hybrid`` (a direction-aware GNN's embeddings + graph
-features -> LightGBM). GNNs get the node inputs, the label-trick channels and (``gnn_features``) the
-same graph-aggregate features as the boosters, so every model sees the same information.
+Every model sees the same information: GNNs get the node inputs, the label-trick channels and
+(``gnn_features``) the same graph features as the boosters.
 
 Protocol: every model is fitted on the training labels and early-stopped on validation; validation
 AUPRC picks the best model and the F1 threshold. Then (``refit``, the default on random splits) each
 model is refitted on training + validation labels with the rounds / epochs validation chose, as one
 would before deployment, and the test metrics are the refit's; the train-only fit's test AUROC /
-AUPRC are kept beside them (``*_no_refit``).
+AUPRC are kept beside them (``*_no_refit``). The split sizes come from the dataset registry
+(:mod:`bnpl.data.datasets`) through :class:`BenchmarkConfig`.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,32 +22,17 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from bnpl import tracking
+from bnpl.config import THREADS
 from bnpl.data.normalised import FraudData
-from bnpl.data.splits import Split
+from bnpl.data.splits import Split, random_stratified_split, temporal_split
+from bnpl.data.subset import label_vector
 from bnpl.errors import BnplError
-from bnpl.fraud.boosting import Rounds, fit_lgbm, lgbm_scores, stacked_lgbm_scores
-from bnpl.fraud.collective import collective_scores
-from bnpl.fraud.features import (
-    cached_relations,
-    graph_features,
-    score_aggregates,
-    tabular_features,
-    target_relations,
-)
-from bnpl.fraud.graph import build_homogeneous_graph, label_vector, scale_features
+from bnpl.fraud.defaults import DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_PATIENCE
+from bnpl.fraud.features import LabelFreeFeatures, graph_features, label_free_features, target_relations
+from bnpl.fraud.graph import build_homogeneous_graph, scale_features
 from bnpl.fraud.metrics import fraud_metrics
-from bnpl.fraud.models import MODEL_NAMES
-from bnpl.fraud.train import TrainConfig, train_gnn
-
-BOOSTERS = ("lgbm_tabular", "lgbm_graph", "lgbm_stacked", "lgbm_collective")
-MODELS = BOOSTERS + MODEL_NAMES + ("hybrid",)
-# Default zoo, sized so a real dataset with 3 seeds fits 10 minutes on 2 cores: the boosters, one GNN
-# (direction-aware SAGE) and the hybrid on that GNN's embeddings (reused, not retrained). The full zoo:
-# ``--models lgbm_tabular lgbm_graph lgbm_stacked sage gatv2 rgcn ego_neigh dir_sage hybrid``.
-FAST_MODELS = ("lgbm_tabular", "lgbm_graph", "dir_sage", "hybrid")
-DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_PATIENCE = 40, 32, 10
-# Protocols: S-FFSD 70/30 as published (validation carved from the 70), AMLSim 60/40 of accounts.
-TEST_SIZE = {"s-ffsd": 0.3, "amlsim": 0.4}
+from bnpl.fraud.models import FAST_MODELS, MODELS, FraudModel, Pass, model_class
+from bnpl.fraud.train import TrainConfig
 
 
 @dataclass
@@ -59,7 +40,7 @@ class BenchmarkConfig:
     split: str = "random"
     seeds: list = field(default_factory=lambda: [0])
     models: list = field(default_factory=lambda: list(FAST_MODELS))
-    test_size: float | None = None
+    test_size: float = 0.3                 # from the dataset registry (bnpl.data.datasets)
     val_size: float = 0.1
     epochs: int = DEFAULT_EPOCHS
     hidden: int = DEFAULT_HIDDEN
@@ -68,8 +49,34 @@ class BenchmarkConfig:
     hybrid_base: str = "dir_sage"
     budget: float = 0.005
     # refit on training + validation labels once validation has chosen; None: on random splits only (on the
-    # temporal split it lowered test AUROC from 0.940 to 0.903 on S-FFSD, so it stays opt-in there)
+    # temporal split it lowered test AUROC on S-FFSD, so it stays opt-in there)
     refit: bool | None = None
+    push: bool = True                      # the pushed fraud mass label features (an ablation switch)
+
+    @property
+    def causal(self) -> bool:
+        return self.split == "temporal"
+
+
+@dataclass
+class ModelResult:
+    metrics: dict[str, float]     # test metrics (of the refit when there is one), val_auprc, threshold, seconds
+    scores: np.ndarray            # final scores of every target node
+
+
+@dataclass
+class SeedResult:
+    """One seed of the benchmark: the split, labels, first-pass graph features, each model's result and
+    the first fit's ``lgbm_graph`` booster (None when it did not run)."""
+    seed: int
+    split: Split
+    y: np.ndarray
+    features: pd.DataFrame
+    refit_ids: np.ndarray
+    refitted: bool
+    models: dict[str, ModelResult]
+    label_free: LabelFreeFeatures
+    graph_booster: object | None = None
 
 
 def default_models(data: FraudData) -> list[str]:
@@ -80,10 +87,8 @@ def default_models(data: FraudData) -> list[str]:
     return list(FAST_MODELS[:2]) + extra + list(FAST_MODELS[2:])
 
 
-def make_split(data: FraudData, kind: str, seed: int, test_size: float, val_size: float):
+def make_split(data: FraudData, kind: str, seed: int, test_size: float, val_size: float) -> Split:
     """Random stratified or temporal split of the labelled target nodes (bnpl.data.splits)."""
-    from bnpl.data.splits import random_stratified_split, temporal_split
-
     if kind == "random":
         return random_stratified_split(data, test_size=test_size, val_size=val_size, seed=seed)
     if kind == "temporal":
@@ -101,53 +106,24 @@ def refit_ids(split: Split, data: FraudData) -> np.ndarray:
     return np.sort(np.r_[np.asarray(split.train), val]).astype(np.asarray(split.train).dtype)
 
 
-def _scores(name: str, data: FraudData, cfg: BenchmarkConfig, y, tr, va, seed: int, feats: pd.DataFrame,
-            g, extra, done: dict, state: dict, refit: bool, progress: bool, cache: dict) -> np.ndarray:
-    """Scores of model ``name`` trained on ``tr``. First fit (``refit=False``): early-stopped on ``va``;
-    ``state[name]`` records what validation chose (boosting rounds as a :class:`~bnpl.fraud.boosting.Rounds`
-    log, a GNN's best epoch). Refit: the same fits on ``tr`` with those rounds / epochs, ``va`` unread.
-    ``done``: this pass's results so far (GNNs are trained once per pass and shared with the hybrid)."""
-    causal = cfg.split == "temporal"
-    st = state.setdefault(name, {"rounds": Rounds()})
-    rounds = st["rounds"].replay() if refit else st["rounds"]
+def make_pass(data: FraudData, cfg: BenchmarkConfig, seed: int, ids: np.ndarray, val: np.ndarray,
+              label_free: LabelFreeFeatures, graph=None, refit: bool = False, progress: bool = False) -> Pass:
+    """A :class:`~bnpl.fraud.models.Pass` fitting on the labels of ``ids``: graph features from those
+    labels (with ``cfg.push``) and, with ``cfg.gnn_features``, their scaled copy as GNN inputs."""
+    feats = graph_features(data, ids, causal=cfg.causal, seed=seed, label_free=label_free, push=cfg.push)
+    extra = scale_features(feats.to_numpy(np.float64)) if cfg.gnn_features else None
     tcfg = TrainConfig(epochs=cfg.epochs, hidden=cfg.hidden, patience=cfg.patience)
+    return Pass(data, label_vector(data), ids, val, seed, feats, label_free, tcfg, graph, extra, refit, progress)
 
-    def gnn(model_name):
-        if model_name not in done["gnn"]:
-            if refit:       # as many epochs as validation chose, no early stopping
-                ep = state[model_name]["epoch"]
-                res = train_gnn(model_name, g, y, tr, va[:0], seed, replace(tcfg, epochs=ep + 1), extra=extra,
-                                progress=progress)
-            else:
-                res = train_gnn(model_name, g, y, tr, va, seed, tcfg, extra=extra, progress=progress)
-                state.setdefault(model_name, {"rounds": Rounds()})["epoch"] = res.best_epoch
-            done["gnn"][model_name] = res
-        return done["gnn"][model_name]
 
-    if name == "lgbm_tabular":
-        return lgbm_scores(tabular_features(data), y, tr, va, seed, rounds=rounds)
-    if name == "lgbm_graph":
-        done["lgbm_graph_model"] = fit_lgbm(feats, y, tr, va, seed, rounds=rounds)
-        return done["lgbm_graph_model"].predict_proba(feats)[:, 1]
-    if name == "lgbm_stacked":
-        return stacked_lgbm_scores(feats, y, tr, va, seed, lambda sc: score_aggregates(data, sc), rounds=rounds)
-    if name == "lgbm_collective":
-        return collective_scores(data, feats, y, tr, va, seed,
-                                 lambda ids: graph_features(data, ids, causal=causal, seed=seed, cache=cache),
-                                 first_stage=done.get("lgbm_graph"), rounds=rounds,
-                                 relations=cached_relations(data, cache))
-    if name in MODEL_NAMES:
-        return gnn(name).scores
-    if name == "hybrid":
-        base = gnn(cfg.hybrid_base)
-        emb = pd.DataFrame(base.embeddings, columns=[f"gnn_{i}" for i in range(base.embeddings.shape[1])])
-        return lgbm_scores(pd.concat([feats, emb], axis=1), y, tr, va, seed, rounds=rounds)
-    raise BnplError(f"unknown model {name!r}; expected one of {list(MODELS)}")
+def build_models(cfg: BenchmarkConfig) -> dict[str, FraudModel]:
+    """A fresh instance of every model of ``cfg.models`` (made once per seed)."""
+    return {name: model_class(name)(hybrid_base=cfg.hybrid_base, push=cfg.push) for name in cfg.models}
 
 
 def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = True,
-             started: float | None = None, cache: dict | None = None) -> dict:
-    """Scores and metrics of every model for one seed. Returns {model: {metrics..., 'scores': array}}.
+             started: float | None = None, label_free: LabelFreeFeatures | None = None) -> SeedResult:
+    """Scores and metrics of every model for one seed.
 
     Each model is fitted on the training labels, early-stopped and compared on validation
     (``val_auprc``, the F1 threshold). With ``cfg.refit`` (by default on random splits) it is then
@@ -155,43 +131,36 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
     them) with the boosting rounds / GNN epochs validation chose; its test metrics come from the refit,
     the train-only fit's test AUROC / AUPRC stay as ``auroc_no_refit`` / ``auprc_no_refit``.
     With ``progress`` a line per model gives its metrics, its seconds and the seconds since ``started``.
-    ``cache``: :func:`~bnpl.fraud.features.graph_features`' cache of label-free features, shared by
-    seeds, by ``lgbm_collective``'s per-fold rebuilds and by the refit."""
+    ``label_free``: :func:`~bnpl.fraud.features.label_free_features` of ``data`` (computed here when not
+    given), shared by seeds, by ``lgbm_collective``'s per-fold rebuilds and by the refit."""
     started = time.time() if started is None else started
-    cache = {} if cache is None else cache
-    key = data.name.split(":")[0]
-    test_size = cfg.test_size or TEST_SIZE.get(key, 0.3)
-    split = make_split(data, cfg.split, seed, test_size, cfg.val_size)
-    y = label_vector(data)
-    tr, va, te = split.train, split.val, split.test
-    causal = cfg.split == "temporal"
-    need_graph = any(m in MODEL_NAMES or m == "hybrid" for m in cfg.models)
-    g = build_homogeneous_graph(data) if need_graph else None
+    t_lf = time.time()
+    label_free = label_free or label_free_features(data, causal=cfg.causal)
+    lf_time = time.time() - t_lf
+    split = make_split(data, cfg.split, seed, cfg.test_size, cfg.val_size)
+    va, te = split.val, split.test
+    models = build_models(cfg)
+    graph = build_homogeneous_graph(data) if any(m.needs_graph for m in models.values()) else None
     refit = cfg.refit if cfg.refit is not None else cfg.split == "random"
-    passes = [tr] + ([refit_ids(split, data)] if refit and len(va) else [])
-    feats, feat_time, extra = [], [], []
-    for ids in passes:
+    ids = [split.train] + ([refit_ids(split, data)] if refit and len(va) else [])
+    passes, feat_time = [], lf_time
+    for k, pass_ids in enumerate(ids):
         t0 = time.time()
-        feats.append(graph_features(data, ids, causal=causal, seed=seed, cache=cache))
-        feat_time.append(time.time() - t0)
-        extra.append(scale_features(feats[-1].to_numpy(np.float64)) if cfg.gnn_features else None)
-    done = [{"gnn": {}} for _ in passes]
-    state: dict = {}
-    out: dict = {"_split": split, "_y": y, "_features": feats[0], "_refit_ids": passes[-1],
-                 "_refitted": len(passes) > 1}
-    for name in cfg.models:
+        passes.append(make_pass(data, cfg, seed, pass_ids, va, label_free, graph, refit=k > 0, progress=progress))
+        feat_time += time.time() - t0
+    y = passes[0].y
+    results = {}
+    for name, model in models.items():
         t = time.time()
-        for p, ids in enumerate(passes):
-            done[p][name] = _scores(name, data, cfg, y, ids, va, seed, feats[p], g, extra[p], done[p], state,
-                                    p > 0, progress, cache)
-        first, final = done[0][name], done[-1][name]
+        for p in passes:
+            p.scores[name] = model.refit(p) if p.refit else model.fit(p)
+        first, final = passes[0].scores[name], passes[-1].scores[name]
         m = fraud_metrics(y[te], final[te], y[va], first[va], cfg.budget)
         if len(passes) > 1:
             m.update(auroc_no_refit=float(roc_auc_score(y[te], first[te])),
                      auprc_no_refit=float(average_precision_score(y[te], first[te])))
-        m["seconds"] = time.time() - t + (sum(feat_time) if name not in ("lgbm_tabular",) + MODEL_NAMES else 0)
-        m["scores"] = final
-        out[name] = m
+        m["seconds"] = time.time() - t + (feat_time if model.reads_graph_features else 0)
+        results[name] = ModelResult(m, final)
         line = (f"  seed {seed} {name:15s} AUROC {m['auroc']:.4f} AUPRC {m['auprc']:.4f} "
                 f"F1 {m['f1_fraud']:.4f} val AUPRC {m['val_auprc']:.4f} "
                 f"({m['seconds']:.0f}s, elapsed {time.time() - started:.0f}s)")
@@ -199,16 +168,15 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
             print(line, flush=True)
         elif tracking.active_run_id():      # under `bnpl run`: to its console, not into the notebook
             tracking.progress(line.strip())
-    if "lgbm_graph_model" in done[0]:
-        out["_lgbm_graph_model"] = done[0]["lgbm_graph_model"]
-    return out
+    booster = getattr(models.get("lgbm_graph"), "booster", None)
+    return SeedResult(seed, split, y, passes[0].features, ids[-1], len(passes) > 1, results, label_free, booster)
 
 
-def summarise(per_seed: list[dict], models: list[str]) -> dict:
+def summarise(per_seed: list[SeedResult], models: list[str]) -> dict:
     """Mean and std over seeds of every metric; ``best`` = highest mean validation AUPRC."""
     table = {}
     for name in models:
-        rows = pd.DataFrame([{k: v for k, v in r[name].items() if k != "scores"} for r in per_seed])
+        rows = pd.DataFrame([r.models[name].metrics for r in per_seed])
         table[name] = {"mean": rows.mean().to_dict(), "std": rows.std(ddof=0).to_dict(),
                        "per_seed": rows.to_dict(orient="records")}
     best = max(models, key=lambda m: table[m]["mean"]["val_auprc"])
@@ -216,7 +184,7 @@ def summarise(per_seed: list[dict], models: list[str]) -> dict:
                                       "test": table[best]["mean"], "test_std": table[best]["std"]}}
 
 
-def typology_metrics(data: FraudData, per_seed: list[dict], models: list[str]) -> dict[str, pd.DataFrame]:
+def typology_metrics(data: FraudData, per_seed: list[SeedResult], models: list[str]) -> dict[str, pd.DataFrame]:
     """Per fraud typology on the test nodes, mean over seeds (rows: typology, columns: model):
     ``recall`` at each model's validation-chosen threshold, and ``auprc`` of that typology's frauds
     against the legit test nodes (the other typologies left out), so each typology's ranking is judged
@@ -226,15 +194,15 @@ def typology_metrics(data: FraudData, per_seed: list[dict], models: list[str]) -
     typ = data.labels.set_index("node_id")["typology"]
     rows = []
     for r in per_seed:
-        te = r["_split"].test
+        te = r.split.test
         t = typ.reindex(te).to_numpy()
         legit = t == "legit"
         for name in models:
-            s = r[name]["scores"][te]
+            s, threshold = r.models[name].scores[te], r.models[name].metrics["threshold"]
             for k in pd.unique(t[~legit]):
                 mine = t == k
                 keep = mine | legit
-                rows.append({"model": name, "typology": k, "recall": float((s[mine] >= r[name]["threshold"]).mean()),
+                rows.append({"model": name, "typology": k, "recall": float((s[mine] >= threshold).mean()),
                              "auprc": float(average_precision_score(mine[keep], s[keep])) if legit.any() else np.nan})
     if not rows:
         return {}
@@ -242,16 +210,21 @@ def typology_metrics(data: FraudData, per_seed: list[dict], models: list[str]) -
     return {m: df[m].unstack("model") for m in ("recall", "auprc")}
 
 
-def run_benchmark(data: FraudData, cfg: BenchmarkConfig, progress: bool = True) -> tuple[dict, list[dict]]:
-    """All seeds; returns (JSON-ready summary, raw per-seed results with scores)."""
-    torch.set_num_threads(2)
+def run_benchmark(data: FraudData, cfg: BenchmarkConfig, progress: bool = True) -> tuple[dict, list[SeedResult]]:
+    """All seeds; returns (JSON-ready summary, per-seed results with scores)."""
+    torch.set_num_threads(THREADS)
+    bad = [m for m in cfg.models if m not in MODELS]
+    if bad:
+        raise BnplError(f"unknown model(s) {bad}; expected some of {list(MODELS)}")
     t0 = time.time()
-    cache: dict = {}
-    per_seed = [run_seed(data, cfg, s, progress, started=t0, cache=cache) for s in cfg.seeds]
+    per_seed: list[SeedResult] = []
+    for s in cfg.seeds:
+        per_seed.append(run_seed(data, cfg, s, progress, started=t0,
+                                 label_free=per_seed[0].label_free if per_seed else None))
     summary = summarise(per_seed, cfg.models)
     summary.update({"dataset": data.name, "config": asdict(cfg), "seconds": time.time() - t0,
                     "data": data.summary()})
-    summary["best"]["test_from"] = ("refit on training + validation labels" if all(r["_refitted"] for r in per_seed)
+    summary["best"]["test_from"] = ("refit on training + validation labels" if all(r.refitted for r in per_seed)
                                     else "fit on training labels")
     for metric, table in typology_metrics(data, per_seed, cfg.models).items():
         summary[f"typology_{metric}"] = table.to_dict()

@@ -4,7 +4,8 @@ from __future__ import annotations
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score
+
+from bnpl.config import THREADS
 
 
 class Rounds:
@@ -42,7 +43,7 @@ def fit_lgbm(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray,
     model = lgb.LGBMClassifier(**{**dict(n_estimators=rounds.next() if fixed else n_estimators,
                                          learning_rate=learning_rate, num_leaves=num_leaves, subsample=0.8,
                                          subsample_freq=1, colsample_bytree=0.8, min_child_samples=20,
-                                         scale_pos_weight=1.0, random_state=seed, n_jobs=2, verbose=-1,
+                                         scale_pos_weight=1.0, random_state=seed, n_jobs=THREADS, verbose=-1,
                                          metric="average_precision"), **params})
     if fixed:
         model.fit(x.iloc[train], y[train])
@@ -84,6 +85,3 @@ def stacked_lgbm_scores(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: 
     x2 = pd.concat([x.reset_index(drop=True), neighbour_features(s1).add_prefix("s1_")], axis=1)
     return lgbm_scores(x2, y, train, val, seed, **kw)
 
-
-def val_auprc(y: np.ndarray, s: np.ndarray, val: np.ndarray) -> float:
-    return float(average_precision_score(y[val], s[val]))

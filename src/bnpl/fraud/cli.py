@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from bnpl.data.datasets import FRAUD_DATASET_NAMES
 from bnpl.errors import BnplError
-
-DATASETS = ("synthetic", "s-ffsd", "amlsim")
+from bnpl.fraud.defaults import DEFAULT_EPOCHS, DEFAULT_HIDDEN, FAST_MODELS
 
 
 def register(subparsers) -> None:
@@ -14,24 +14,23 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="fraud_command", metavar="SUBCOMMAND")
     sub.required = True
     b = sub.add_parser("benchmark", help="run the model zoo over seeds and write results JSON")
-    b.add_argument("--dataset", required=True, choices=DATASETS)
+    b.add_argument("--dataset", required=True, choices=FRAUD_DATASET_NAMES)
     b.add_argument("--path", required=True, help="dataset file or folder")
     b.add_argument("--split", default="random", choices=["random", "temporal"])
     b.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     b.add_argument("--out", required=True, help="results JSON path")
     b.add_argument("--models", nargs="+", default=None,
-                   help="default: lgbm_tabular lgbm_graph dir_sage hybrid, plus lgbm_collective where accounts "
-                        "pay accounts (AMLSim); the full zoo: lgbm_tabular lgbm_graph lgbm_stacked lgbm_collective "
-                        "sage gatv2 rgcn ego_neigh dir_sage hybrid")
-    b.add_argument("--epochs", type=int, default=40, help="GNN epochs (early stopping on validation AUPRC)")
-    b.add_argument("--hidden", type=int, default=32, help="GNN hidden size")
+                   help=f"default: {' '.join(FAST_MODELS)}, plus lgbm_collective where accounts pay accounts "
+                        "(AMLSim); the zoo is bnpl.fraud.models.MODELS")
+    b.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="GNN epochs (early stopping on validation AUPRC)")
+    b.add_argument("--hidden", type=int, default=DEFAULT_HIDDEN, help="GNN hidden size")
     b.add_argument("--refit", action=argparse.BooleanOptionalAction, default=None,
                    help="refit each model on training + validation labels with the rounds / epochs validation "
                         "chose and test the refit (default: on the random split only)")
     b.set_defaults(func=benchmark)
     lat = sub.add_parser("latency", help="fit the inductive scorer on the past, then time scoring later targets "
                                          "batch by batch without retraining")
-    lat.add_argument("--dataset", required=True, choices=DATASETS)
+    lat.add_argument("--dataset", required=True, choices=FRAUD_DATASET_NAMES)
     lat.add_argument("--path", required=True, help="dataset file or folder")
     lat.add_argument("--cutoff", type=float, default=0.8,
                      help="fit on the targets up to this quantile of their times; score the later ones (default 0.8)")
@@ -47,8 +46,9 @@ def _refit_flag(refit: bool | None) -> str:
 
 
 def benchmark(args: argparse.Namespace) -> int:
-    from bnpl.data.loaders import load_fraud
-    from bnpl.fraud.benchmark import MODELS, BenchmarkConfig, default_models, results_table, run_benchmark
+    from bnpl.data.datasets import fraud_dataset
+    from bnpl.fraud.benchmark import BenchmarkConfig, default_models, results_table, run_benchmark
+    from bnpl.fraud.models import MODELS
     from bnpl.io import write_json
 
     bad = [m for m in args.models or [] if m not in MODELS]
@@ -56,10 +56,12 @@ def benchmark(args: argparse.Namespace) -> int:
         raise BnplError(f"--models: unknown model(s) {bad}; expected some of {list(MODELS)}")
     if args.epochs < 1:
         raise BnplError(f"--epochs must be >= 1 (got {args.epochs})")
-    data = load_fraud(args.dataset, args.path)
+    dataset = fraud_dataset(args.dataset)
+    data = dataset.load(args.path)
     models = args.models or default_models(data)
     cfg = BenchmarkConfig(split=args.split, seeds=list(args.seeds), models=models, epochs=args.epochs,
-                          hidden=args.hidden, refit=args.refit)
+                          hidden=args.hidden, refit=args.refit, test_size=dataset.test_size,
+                          val_size=dataset.val_size)
     summary, _ = run_benchmark(data, cfg)
     summary["command"] = (f"bnpl fraud benchmark --dataset {args.dataset} --path {args.path} --split {args.split} "
                           f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(models)} "
@@ -79,11 +81,11 @@ def benchmark(args: argparse.Namespace) -> int:
 
 
 def latency(args: argparse.Namespace) -> int:
-    from bnpl.data.loaders import load_fraud
+    from bnpl.data.datasets import fraud_dataset
     from bnpl.fraud.inductive import latency_report
     from bnpl.io import write_json
 
-    data = load_fraud(args.dataset, args.path)
+    data = fraud_dataset(args.dataset).load(args.path)
     rep = latency_report(data, args.cutoff, args.batch_size, args.batches, args.seed)
     rep.pop("scores")
     quality = (f"; on all {rep['later_labelled']} later labelled targets ({rep['later_fraud']} fraud) AUROC "

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from bnpl.data.normalised import FraudData
+from bnpl.data.subset import label_vector
 from bnpl.display import homogeneous_input_names, readable_feature
-from bnpl.fraud.graph import label_vector
 
 
 def feature_contributions(model, x: pd.DataFrame, node: int, top: int = 10) -> pd.Series:

@@ -1,8 +1,6 @@
-"""FraudData -> PyG graphs: a typed ``HeteroData`` with reverse edges, and a homogeneous projection.
-
-``restrict_to_time`` gives the temporal mode: the graph as it was known at a cutoff
-(no later nodes, edges or labels).
-"""
+"""FraudData -> PyG graphs: a typed ``HeteroData`` with reverse edges, and a homogeneous projection
+(``HomGraph``) with sparse adjacencies for PyG convs. Data-level views (subsets, the data as known at a
+cutoff, the label vector) are in :mod:`bnpl.data.subset`."""
 from __future__ import annotations
 
 import warnings
@@ -13,48 +11,9 @@ import torch
 from torch_geometric.data import HeteroData
 
 from bnpl.data.normalised import FraudData, feature_columns
+from bnpl.data.subset import label_vector
 
 EDGE_META = ("src", "dst", "time")
-
-
-def subset_nodes(data: FraudData, keep: dict[str, np.ndarray], edge_ok=None, label_ok=None,
-                 name: str | None = None, meta: dict | None = None) -> FraudData:
-    """Keep the nodes flagged in ``keep`` (one boolean mask per node type), renumbering ids; edges survive
-    when both ends do and ``edge_ok(relation_table)`` (if given) holds; labels when their node survives and
-    ``label_ok(labels_table)`` (if given) holds."""
-    remap = {}
-    for nt, k in keep.items():
-        m = np.full(len(k), -1, dtype=np.int64)
-        m[k] = np.arange(int(k.sum()))
-        remap[nt] = m
-    nodes = {nt: df[keep[nt]].assign(node_id=np.arange(int(keep[nt].sum()))).reset_index(drop=True)
-             for nt, df in data.nodes.items()}
-    rels = {}
-    for (s, r, d), df in data.relations.items():
-        src, dst = remap[s][df["src"].to_numpy()], remap[d][df["dst"].to_numpy()]
-        ok = (src >= 0) & (dst >= 0)
-        if edge_ok is not None:
-            ok &= edge_ok(df)
-        rels[(s, r, d)] = df[ok].assign(src=src[ok], dst=dst[ok]).reset_index(drop=True)
-    lab = data.labels
-    new_id = remap[data.target][lab["node_id"].to_numpy()]
-    ok = new_id >= 0
-    if label_ok is not None:
-        ok &= label_ok(lab)
-    labels = lab[ok].assign(node_id=new_id[ok]).reset_index(drop=True)
-    return FraudData(name or data.name, nodes, rels, data.target, labels, data.time_unit,
-                     dict(meta if meta is not None else data.meta))
-
-
-def restrict_to_time(data: FraudData, cutoff: float) -> FraudData:
-    """The dataset as known at ``cutoff``: nodes with ``time > cutoff`` are dropped (ids re-numbered),
-    so are edges with ``time > cutoff`` or touching a dropped node, and labels known after the cutoff."""
-    keep = {nt: (df["time"].to_numpy() <= cutoff) if "time" in df.columns else np.ones(len(df), dtype=bool)
-            for nt, df in data.nodes.items()}
-    return subset_nodes(
-        data, keep,
-        edge_ok=lambda df: df["time"].to_numpy() <= cutoff if "time" in df.columns else np.ones(len(df), bool),
-        label_ok=lambda lab: lab["label_time"].to_numpy() <= cutoff)
 
 
 def scale_features(x: np.ndarray) -> np.ndarray:
@@ -86,13 +45,6 @@ def node_matrix(data: FraudData, nt: str) -> np.ndarray:
     df = data.nodes[nt]
     x = np.concatenate([df[feature_columns(df)].to_numpy(np.float64), _degrees(data, nt)], 1)
     return scale_features(x) if x.shape[1] else np.zeros((len(df), 1), np.float32)
-
-
-def label_vector(data: FraudData) -> np.ndarray:
-    """1/0 per target node, -1 where unlabelled."""
-    y = np.full(data.num_nodes(data.target), -1, dtype=np.int64)
-    y[data.labels["node_id"].to_numpy()] = data.labels["label"].to_numpy()
-    return y
 
 
 def build_hetero_graph(data: FraudData) -> HeteroData:

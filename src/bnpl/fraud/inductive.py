@@ -15,10 +15,10 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from bnpl.data.normalised import FraudData
+from bnpl.data.subset import label_vector, restrict_to_time
 from bnpl.errors import BnplError
 from bnpl.fraud.boosting import fit_lgbm
 from bnpl.fraud.features import graph_features
-from bnpl.fraud.graph import label_vector, restrict_to_time
 
 
 @dataclass

@@ -5,17 +5,19 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from bnpl.data.datasets import FRAUD_DATASET_NAMES
+from bnpl.fraud.defaults import DEFAULT_EPOCHS, DEFAULT_HIDDEN
 from bnpl.params import NotebookParams
 
 
 class FraudParams(NotebookParams):
-    dataset: Literal["synthetic", "s-ffsd", "amlsim"] = "synthetic"
+    dataset: str = "synthetic"            # a name of the dataset registry (bnpl.data.datasets)
     data_dir: str = "data/synthetic/default"
     split: Literal["random", "temporal"] = "random"
     models: list[str] = Field(default_factory=lambda: ["lgbm_tabular", "lgbm_graph", "sage"])
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
-    epochs: int = Field(20, ge=1)
-    hidden: int = Field(32, ge=4)
+    epochs: int = Field(DEFAULT_EPOCHS, ge=1)
+    hidden: int = Field(DEFAULT_HIDDEN, ge=4)
     refit: bool | None = None     # test the models refitted on training + validation labels (None: random split only)
     n_transactions: int = Field(20000, ge=1000)   # size of the world generated when data_dir is missing
     recent_targets: int | None = Field(20000, ge=100)   # keep the latest N target nodes (None = all)
@@ -25,10 +27,17 @@ class FraudParams(NotebookParams):
     # legit labels (confirmed 30 days after the order in the synthetic world) are known at its cutoff
     inductive_targets: int | None = Field(100000, ge=100)
 
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, v: str) -> str:
+        if v not in FRAUD_DATASET_NAMES:
+            raise ValueError(f"unknown dataset {v!r}; expected one of {list(FRAUD_DATASET_NAMES)}")
+        return v
+
     @field_validator("models")
     @classmethod
     def _known_models(cls, v: list[str]) -> list[str]:
-        from bnpl.fraud.benchmark import MODELS
+        from bnpl.fraud.models import MODELS
 
         bad = [m for m in v if m not in MODELS]
         if bad:

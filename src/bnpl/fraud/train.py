@@ -15,7 +15,7 @@ from sklearn.metrics import average_precision_score
 from tqdm.auto import tqdm
 
 from bnpl.fraud.graph import HomGraph
-from bnpl.fraud.models import build_model
+from bnpl.fraud.nets import build_model
 
 
 @dataclass

@@ -23,7 +23,9 @@ from __future__ import annotations
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+
+from bnpl.config import THREADS
+from bnpl.fraud.features.structure import adjacency
 
 
 def _edges(df: pd.DataFrame) -> pd.DataFrame:
@@ -79,10 +81,8 @@ def transfer_features(df: pd.DataFrame, n: int, causal: bool = False) -> pd.Data
             f[f"{end}_{tag}_z"] = (amt - st[f"{tag}_mean"].to_numpy()) / (st[f"{tag}_std"].fillna(0).to_numpy() + 1e-9)
     for end in ("src", "dst"):
         f[f"{end}_io_ratio"] = (f[f"{end}_out_n"] + 1) / (f[f"{end}_in_n"] + 1)
-    keep = e["src"].to_numpy() != e["dst"].to_numpy()
-    a = sp.csr_matrix((np.ones(keep.sum()), (e["src"][keep], e["dst"][keep])), shape=(n, n))
-    a.sum_duplicates()
-    cnt = a.copy()
+    cnt = adjacency(e, n, np.ones(len(e)))             # transfers per ordered pair
+    a = cnt.copy()
     a.data[:] = 1.0
     s, d = e["src"].to_numpy(), e["dst"].to_numpy()
     f["pair_n"] = np.asarray(cnt[s, d]).ravel()
@@ -106,7 +106,7 @@ def transfer_features(df: pd.DataFrame, n: int, causal: bool = False) -> pd.Data
 def _fit_edge_model(x: pd.DataFrame, y: np.ndarray, seed: int) -> lgb.LGBMClassifier:
     """A small LightGBM for edges (fixed size: there is no validation set at edge level)."""
     model = lgb.LGBMClassifier(n_estimators=80, learning_rate=0.1, num_leaves=31, subsample=0.8, subsample_freq=1,
-                               colsample_bytree=0.8, min_child_samples=20, random_state=seed, n_jobs=2, verbose=-1,
+                               colsample_bytree=0.8, min_child_samples=20, random_state=seed, n_jobs=THREADS, verbose=-1,
                                deterministic=True, force_row_wise=True)
     model.fit(x, y)
     return model

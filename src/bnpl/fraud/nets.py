@@ -1,4 +1,4 @@
-"""The GNN zoo, all full-batch on the homogeneous projection (``HomGraph``), built from PyG layers.
+"""The GNN networks, all full-batch on the homogeneous projection (``HomGraph``), built from PyG layers.
 
 Every model maps node inputs ``x`` (N, F) to one fraud logit per node and exposes ``embed`` (the
 hidden representation used by the hybrid GNN -> LightGBM model).
@@ -19,7 +19,7 @@ from torch_geometric.nn import GATv2Conv, SAGEConv, SimpleConv
 
 from bnpl.fraud.graph import HomGraph
 
-MODEL_NAMES = ("sage", "gatv2", "rgcn", "ego_neigh", "dir_sage")
+GNN_NAMES = ("sage", "gatv2", "rgcn", "ego_neigh", "dir_sage")
 
 
 class Head(nn.Module):

@@ -13,7 +13,7 @@ nodes are read only with ``--report-test``, for ``base`` and its reseeded copies
 - ``cs_correct``, ``cs_smooth``: PyG's Correct & Smooth on the stage-2 probabilities over the undirected
   transfer graph (correction alone, alpha 0.9; correction + smoothing, alpha 0.8).
 
-    .venv/bin/python experiments/amlsim_stage2_probe.py ../shared/data/fraud/amlsim-20k-cycle200 --seeds 0 1 2 3 4 5
+    .venv/bin/python -m experiments.amlsim.stage2_probe ../shared/data/fraud/amlsim-20k-cycle200 --seeds 0 1 2 3 4 5
 
 About 9 minutes on 2 cores for six seeds (measured times: docs/benchmarks.md). Prints one row per
 variant: validation AUPRC per seed, its mean and the difference to ``base``.
@@ -25,7 +25,6 @@ import argparse
 import numpy as np
 import pandas as pd
 import torch
-from amlsim_common import load_amlsim_or_exit, stages
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.metrics import average_precision_score
 from torch_geometric.nn.models import CorrectAndSmooth
@@ -33,7 +32,8 @@ from torch_geometric.utils import to_undirected
 from tqdm import tqdm
 
 from bnpl.fraud.boosting import fit_lgbm
-from bnpl.fraud.features import target_relations
+from bnpl.fraud.features import label_free_features, target_relations
+from experiments.amlsim.common import load_amlsim_or_exit, stages
 
 
 def lgbm_variant(x, y, tr, va, seed, **kw):
@@ -61,9 +61,9 @@ def transfer_edge_index(data) -> torch.Tensor:
     return ei[:, ei[0] != ei[1]]
 
 
-def probe_seed(data, y, seed, cache, edge_index, report_test: bool = False) -> dict[str, float]:
+def probe_seed(data, y, seed, label_free, edge_index, report_test: bool = False) -> dict[str, float]:
     """Validation AUPRC of every variant for one seed (see the module docstring)."""
-    st = stages(data, y, seed, cache)
+    st = stages(data, y, seed, label_free)
     split, stage2_features = st.split, st.stage2_features
     tr, va = split.train, split.val
     x = stage2_features(seed)
@@ -99,8 +99,8 @@ def main(argv=None) -> pd.DataFrame:
     args = ap.parse_args(argv)
     data, y = load_amlsim_or_exit(args.path)
     edge_index = transfer_edge_index(data)
-    cache: dict = {}
-    rows = {s: probe_seed(data, y, s, cache, edge_index, args.report_test) for s in tqdm(args.seeds, desc="seeds")}
+    label_free = label_free_features(data)
+    rows = {s: probe_seed(data, y, s, label_free, edge_index, args.report_test) for s in tqdm(args.seeds, desc="seeds")}
     table = pd.DataFrame(rows)
     table["mean"] = table.mean(axis=1)
     test_rows = table.index.str.startswith("TEST ")     # compared with the test AUPRC of base

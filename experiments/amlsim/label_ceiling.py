@@ -18,35 +18,35 @@ In both oracles the accounts are split into ``--folds`` random folds and an acco
 others. ``gap_closed`` is (stage2 - stage1) / (oracle_all - stage1): the share of what perfect neighbour
 labels would add that the soft labels already recover.
 
-    .venv/bin/python experiments/amlsim_label_ceiling.py ../shared/data/fraud/amlsim-20k-cycle200 --seeds 0 1 2
+    .venv/bin/python -m experiments.amlsim.label_ceiling ../shared/data/fraud/amlsim-20k-cycle200 --seeds 0 1 2
+
 
 About a minute on 2 cores for three seeds (measured times: docs/benchmarks.md).
 """
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from amlsim_common import load_amlsim_or_exit, stages
 from sklearn.metrics import average_precision_score
 from tqdm import tqdm
 
 from bnpl.fraud.boosting import lgbm_scores
 from bnpl.fraud.collective import soft_label_features
-from bnpl.fraud.features import cached_relations
+from bnpl.fraud.features import label_free_features
+from bnpl.io import write_json
+from experiments.amlsim.common import load_amlsim_or_exit, stages
+
+ORACLE_STREAM = 303     # RNG stream of the oracle folds: default_rng([seed, ORACLE_STREAM])
 
 
 def oracle_soft_features(data, y: np.ndarray, known: np.ndarray, folds: int, seed: int,
-                         relations: list) -> pd.DataFrame:
+                         relations: tuple) -> pd.DataFrame:
     """:func:`~bnpl.fraud.collective.soft_label_features` from true labels where ``known`` (a boolean mask),
     their base rate elsewhere; each account's row is computed with its own random fold hidden as well (the
     base rate too comes from the other folds only)."""
-    fold = np.random.default_rng(seed + 303).integers(0, folds, len(y))
+    fold = np.random.default_rng([seed, ORACLE_STREAM]).integers(0, folds, len(y))
     out = None
     for k in range(folds):
         rows = np.flatnonzero(fold == k)
@@ -61,10 +61,10 @@ def oracle_soft_features(data, y: np.ndarray, known: np.ndarray, folds: int, see
     return out
 
 
-def ceiling_seed(data, y: np.ndarray, seed: int, folds: int, cache: dict) -> dict[str, float]:
+def ceiling_seed(data, y: np.ndarray, seed: int, folds: int, label_free=None) -> dict[str, float]:
     """Test AUPRC of stage 1, stage 2 and the two oracles for one seed (see the module docstring)."""
-    st = stages(data, y, seed, cache)
-    relations = cached_relations(data, cache)
+    st = stages(data, y, seed, label_free)
+    relations = st.relations
     tr, va, te = (np.asarray(i) for i in (st.split.train, st.split.val, st.split.test))
     feats = st.feats
     scores = {"stage1": st.first, "stage2": lgbm_scores(st.stage2_features(seed), y, tr, va, seed)}
@@ -89,18 +89,14 @@ def main(argv=None) -> pd.DataFrame:
     if args.folds < 2:
         raise SystemExit(f"error: --folds must be at least 2 (got {args.folds})")
     data, y = load_amlsim_or_exit(args.path)
-    cache: dict = {}
-    rows = {s: ceiling_seed(data, y, s, args.folds, cache) for s in tqdm(args.seeds, desc="seeds")}
+    label_free = label_free_features(data)
+    rows = {s: ceiling_seed(data, y, s, args.folds, label_free) for s in tqdm(args.seeds, desc="seeds")}
     table = pd.DataFrame(rows).T
     table.index.name = "seed"
     table.loc["mean"] = table.mean()
     print(table.round(4).to_string())
     if args.out:
-        out = Path(args.out)
-        fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump({str(k): v for k, v in table.to_dict(orient="index").items()}, fh, indent=2)
-        os.replace(tmp, out)
+        write_json(args.out, {str(k): v for k, v in table.to_dict(orient="index").items()})
     return table
 
 
