@@ -8,8 +8,8 @@ Large catalogues (``neighbours`` set): the closed form is the same as one ridge 
 item ``j`` of its column on all other columns, ``B[-j, j] = (G[-j, -j] + Lambda)^-1 G[-j, j]``.
 Restricting each regression to the ``neighbours`` items that co-occur most with ``j`` (a pruned,
 sparse Gram) gives a sparse ``B`` at cost ``n_items * neighbours^3`` instead of ``n_items^3``, and
-memory ``n_items * neighbours``; with ``neighbours >= n_items - 1`` it is exact EASE
-(``tests/test_recsys_scale.py``).
+memory ``n_items * neighbours``. When every item co-occurs with every other and all are neighbours it
+is exact EASE (``tests/test_recsys_scale.py``).
 """
 from __future__ import annotations
 
