@@ -6,9 +6,16 @@ refit the chosen configuration on the whole training part, evaluate on test
 (:mod:`bnpl.recsys.evaluate`). The summary holds, per model, mean and std over
 seeds of every metric, and ``best``: the model with the highest mean VALIDATION
 NDCG (test numbers never choose anything).
+
+Before anything runs, :mod:`bnpl.recsys.budget` estimates each model's cost on this dataset; a model
+over ``time_budget`` seconds (per seed) runs a cheaper variant, one configuration, or is skipped,
+with one printed line and a record under ``budget`` in the JSON. With ``jobs`` > 1 every
+(seed, model) pair runs in a fresh worker process, so its ``peak_rss_mb`` (the process's
+``ru_maxrss``: interpreter, libraries, its copy of the data and the model) is that model's peak.
 """
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,12 +26,14 @@ from tqdm.auto import tqdm
 from bnpl.data.normalised import InteractionData
 from bnpl.data.splits import leave_last_out_split, per_user_random_split, temporal_interaction_split
 from bnpl.errors import BnplError
+from bnpl.recsys.budget import plan_model
 from bnpl.recsys.evaluate import evaluate
 from bnpl.recsys.models import MODELS, model_class
 from bnpl.recsys.tune import carve_spec, tune
 
 PROTOCOLS = ("random-75-25", "temporal", "leave-last-out")
 DEFAULT_MODELS = ("popularity", "itemknn", "rp3beta", "ease", "sease", "bpr", "lightgcn", "sidegnn", "rerank")
+DEFAULT_TIME_BUDGET = 300.0  # seconds per model and seed
 REPORTED = ("ndcg", "recall", "precision", "map", "coverage", "popularity_bias", "cold_ndcg", "cold_recall")
 
 
@@ -40,11 +49,12 @@ def split_interactions(inter: pd.DataFrame, protocol: str, seed: int) -> tuple[p
 
 
 def run_one(name: str, data: InteractionData, train: pd.DataFrame, test: pd.DataFrame, *, protocol: str,
-            k: int, seed: int, fixed: dict | None = None) -> dict:
+            k: int, seed: int, fixed: dict | None = None, grid: list[dict] | None = None) -> dict:
     """Tune ``name`` on a carve of ``train``, refit on ``train``, evaluate on ``test``: one result row."""
     cls = model_class(name)
     t0 = time.perf_counter()
-    params, table = tune(cls, train, data.n_users, data.n_items, side=data, protocol=protocol, k=k, seed=seed, fixed=fixed)
+    params, table = tune(cls, train, data.n_users, data.n_items, side=data, protocol=protocol, k=k, seed=seed, fixed=fixed,
+                         grid=grid)
     model = cls(seed=seed, **params).fit(train, data.n_users, data.n_items, side=data)
     metrics = evaluate(model, test, k)
     return {"model": name, "seed": seed, "params": params, "val_ndcg": float(table["val_ndcg"].max()),
@@ -52,10 +62,12 @@ def run_one(name: str, data: InteractionData, train: pd.DataFrame, test: pd.Data
 
 
 def run_benchmark(data: InteractionData, protocol: str = "random-75-25", k: int = 10, seeds: Sequence[int] = (0, 1, 2),
-                  models: Sequence[str] = DEFAULT_MODELS, progress: bool = True, jobs: int = 1) -> dict:
+                  models: Sequence[str] = DEFAULT_MODELS, progress: bool = True, jobs: int = 1,
+                  time_budget: float = DEFAULT_TIME_BUDGET) -> dict:
     """Run every model on every seed; return the JSON-ready summary (see module docstring).
 
-    ``jobs`` > 1 runs (seed, model) pairs in that many worker processes (one torch thread each).
+    ``jobs`` > 1 runs (seed, model) pairs in that many worker processes (one torch thread each, a
+    fresh process per pair so that its peak memory is its own).
     """
     if protocol not in PROTOCOLS:
         raise BnplError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
@@ -63,17 +75,30 @@ def run_benchmark(data: InteractionData, protocol: str = "random-75-25", k: int 
         model_class(m)
     if k < 1:
         raise BnplError(f"--k must be at least 1 (got {k})")
+    if time_budget <= 0:
+        raise BnplError(f"--time-budget must be positive (got {time_budget})")
     t0 = time.perf_counter()
+    plans = {m: plan_model(m, model_class(m), data.n_users, data.n_items, len(data.interactions), time_budget) for m in models}
+    for plan in plans.values():
+        if plan.line():
+            print(plan.line(), flush=True)
     # slowest models first, so that the worker processes finish together
-    tasks = sorted([(data, protocol, k, seed, name) for seed in seeds for name in models],
-                   key=lambda t: -model_class(t[4]).cost)
+    tasks = sorted([(data, protocol, k, seed, plans[name]) for seed in seeds for name in models
+                    if plans[name].action != "skipped"], key=lambda t: -t[4].estimate_s)
     if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread, max_tasks_per_child=1) as pool:
             rows = list(tqdm(pool.map(_task, tasks), total=len(tasks), disable=not progress, desc="benchmark"))
     else:
         rows = [_task(t) for t in tqdm(tasks, disable=not progress, desc="benchmark")]
-    return summarise(pd.DataFrame(rows), data=data, protocol=protocol, k=k, seeds=seeds,
-                     wall_seconds=time.perf_counter() - t0)
+    if not rows:
+        raise BnplError(f"every model is over the time budget of {time_budget:.0f}s; raise --time-budget")
+    out = summarise(pd.DataFrame(rows), data=data, protocol=protocol, k=k, seeds=seeds,
+                    wall_seconds=time.perf_counter() - t0)
+    out["time_budget_s"] = time_budget
+    out["budget"] = {m: p.record() for m, p in plans.items()}
+    out["memory_measured"] = ("peak RSS of a fresh worker process per (seed, model)" if jobs > 1 else
+                              "peak RSS of the one benchmark process so far (a high-water mark over all models)")
+    return out
 
 
 def _one_thread() -> None:
@@ -82,17 +107,32 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
+def _rss_mb() -> float:
+    """Current resident memory of this process in MB (Linux /proc; NaN elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return float("nan")
+
+
 def _task(task) -> dict:
-    data, protocol, k, seed, name = task
+    data, protocol, k, seed, plan = task
+    rss_start = _rss_mb()
+    name: str = plan.model
     train, test = split_interactions(data.interactions, protocol, seed)
     method, frac = carve_spec(protocol)
-    fixed = {"carve": method, "carve_frac": frac} if model_class(name).uses_carve else None
-    return run_one(name, data, train, test, protocol=protocol, k=k, seed=seed, fixed=fixed)
+    fixed = {"carve": method, "carve_frac": frac} if model_class(name).uses_carve else {}
+    fixed |= plan.fixed
+    row = run_one(name, data, train, test, protocol=protocol, k=k, seed=seed, fixed=fixed or None, grid=plan.grid)
+    return row | {"budget_action": plan.action, "rss_start_mb": rss_start,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def summarise(runs: pd.DataFrame, *, data: InteractionData, protocol: str, k: int, seeds, wall_seconds: float) -> dict:
     """Mean and std over seeds per model, and the best model by mean validation NDCG."""
-    cols = [c for c in REPORTED if c in runs.columns] + ["val_ndcg", "seconds"]
+    cols = [c for c in REPORTED if c in runs.columns] + ["val_ndcg", "seconds"] + \
+        [c for c in ("peak_rss_mb",) if c in runs.columns]
     agg = runs.groupby("model", sort=False)[cols]
     mean, std = agg.mean(), agg.std(ddof=0).fillna(0.0)
     per_model = {m: {"mean": mean.loc[m].to_dict(), "std": std.loc[m].to_dict(),
@@ -108,8 +148,10 @@ def results_table(results: dict) -> pd.DataFrame:
     """Models x 'mean ± std' strings for printing."""
     rows = {}
     for m, r in sorted(results["models"].items(), key=lambda kv: -kv[1]["mean"]["val_ndcg"]):
-        rows[m] = {c: f"{r['mean'][c]:.4f} ± {r['std'][c]:.4f}" for c in r["mean"] if c != "seconds"}
+        rows[m] = {c: f"{r['mean'][c]:.4f} ± {r['std'][c]:.4f}" for c in r["mean"] if c not in ("seconds", "peak_rss_mb")}
         rows[m]["seconds"] = f"{r['mean']['seconds']:.1f}"
+        if "peak_rss_mb" in r["mean"]:
+            rows[m]["peak_rss_mb"] = f"{r['mean']['peak_rss_mb']:.0f}"
     return pd.DataFrame(rows).T
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bnpl.recsys.benchmark import DEFAULT_MODELS, PROTOCOLS
+from bnpl.recsys.benchmark import DEFAULT_MODELS, DEFAULT_TIME_BUDGET, PROTOCOLS
 
 
 def register(subparsers) -> None:
@@ -21,6 +21,9 @@ def register(subparsers) -> None:
     b.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads per process (1 is fastest for these small models)")
     b.add_argument("--jobs", type=int, default=2, help="worker processes running (seed, model) pairs in parallel")
+    b.add_argument("--time-budget", type=float, default=DEFAULT_TIME_BUDGET,
+                   help="seconds per model and seed (tuning included); a model estimated above it runs a cheaper "
+                        "variant or is skipped, with one line saying so and a record in the JSON")
     b.set_defaults(func=benchmark_command)
 
 
@@ -34,9 +37,10 @@ def benchmark_command(args: argparse.Namespace) -> int:
     torch.set_num_threads(max(1, args.threads))
     data = load_interactions(args.data)
     results = run_benchmark(data, protocol=args.protocol, k=args.k, seeds=args.seeds, models=args.models,
-                            jobs=args.jobs)
+                            jobs=args.jobs, time_budget=args.time_budget)
     results["command"] = f"bnpl recsys benchmark --data {args.data} --protocol {args.protocol} --k {args.k} " \
-                         f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(args.models)} --jobs {args.jobs}"
+                         f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(args.models)} --jobs {args.jobs} " \
+                         f"--time-budget {args.time_budget:g}"
     print(f"{data.name}: {data.summary()} | protocol {args.protocol} | k={args.k} | seeds {args.seeds}")
     print(results_table(results).to_string())
     print(f"best by validation NDCG@{args.k}: {results['best']['model']}  "

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 import torch
 
 from bnpl.recsys.matrix import interaction_matrix
+from bnpl.recsys.topk import top_k_unseen
 
 
 class Recommender:
@@ -79,13 +80,6 @@ class Recommender:
         out = np.empty((len(user_ids), k), dtype=np.int64)
         for start in range(0, len(user_ids), batch_size):
             users = user_ids[start:start + batch_size]
-            s = np.array(self.score(users), dtype=np.float32, copy=True)
-            seen = self.train[users]
-            s[np.repeat(np.arange(len(users)), np.diff(seen.indptr)), seen.indices] = -np.inf
-            top = np.argpartition(-s, k - 1, axis=1)[:, :k] if k < s.shape[1] else np.tile(np.arange(s.shape[1]), (len(users), 1))
-            top_scores = np.take_along_axis(s, top, 1)
-            order = np.argsort(-top_scores, axis=1, kind="stable")
-            top = np.take_along_axis(top, order, 1)
-            top[np.take_along_axis(top_scores, order, 1) == -np.inf] = -1
+            top = top_k_unseen(self.score(users), self.train[users], k)
             out[start:start + batch_size] = top
         return out

@@ -5,21 +5,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from bnpl.recsys.models.base import Recommender
+from bnpl.recsys.sparse_ops import item_gram, top_k_per_row, without_diagonal
 
 
 def cosine_item_similarity(x: sp.csr_matrix, shrink: float, neighbours: int) -> sp.csr_matrix:
     """``(n_items, n_items)`` cosine similarity ``x_i.x_j / (|x_i||x_j| + shrink)``, keeping the top
-    ``neighbours`` entries of each column (diagonal removed)."""
-    xt = x.T.tocsr().astype(np.float32)
-    co = (xt @ xt.T).toarray()
-    norms = np.sqrt(np.diag(co)).copy()
-    sim = co / (np.outer(norms, norms) + shrink + 1e-9)
-    np.fill_diagonal(sim, 0.0)
-    n = sim.shape[0]
-    if neighbours < n:
-        drop = np.argpartition(-sim, neighbours, axis=0)[neighbours:]
-        np.put_along_axis(sim, drop, 0.0, axis=0)
-    return sp.csr_matrix(sim)
+    ``neighbours`` entries of each column (diagonal removed). Sparse throughout: only item pairs
+    that co-occur are ever stored."""
+    co = without_diagonal(item_gram(x)).tocoo()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(0), dtype=np.float32).ravel())
+    sim = co.data / (norms[co.row] * norms[co.col] + shrink + 1e-9)
+    sim = sp.csr_matrix((sim.astype(np.float32), (co.row, co.col)), shape=co.shape)
+    return top_k_per_row(sim.T.tocsr(), neighbours).T.tocsr()  # top per column = top per row of the transpose
 
 
 class ItemKNN(Recommender):

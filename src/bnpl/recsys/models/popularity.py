@@ -14,4 +14,4 @@ class Popularity(Recommender):
         self.counts = np.asarray(self.train.sum(0)).ravel().astype(np.float32)
 
     def score(self, user_ids):
-        return np.tile(self.counts, (len(user_ids), 1))
+        return np.broadcast_to(self.counts, (len(user_ids), self.n_items))  # read-only view, no copy

@@ -27,7 +27,13 @@ from bnpl.recsys.models.rp3beta import rp3beta_similarity
 from bnpl.recsys.rerank_features import score_features, time_features, time_profiles
 
 DEFAULTS = {"candidates": 100, "carve": "per_user", "carve_frac": 0.25,
-            "n_estimators": 100, "learning_rate": 0.05, "num_leaves": 7, "min_child_samples": 200, "time_features": True}
+            "n_estimators": 100, "learning_rate": 0.05, "num_leaves": 7, "min_child_samples": 200, "time_features": True,
+            "ease_neighbours": 0}
+
+
+def dense(m) -> np.ndarray:
+    """A float32 ndarray of a dense or sparse product (EASE weights are sparse on large catalogues)."""
+    return m.toarray().astype(np.float32) if sp.issparse(m) else np.asarray(m, dtype=np.float32)
 
 
 class TwoStage(Recommender):
@@ -35,6 +41,8 @@ class TwoStage(Recommender):
     cost = 5
     uses_carve = True
     grid = [{}]
+    cheaper = {"ease_neighbours": 100}  # its first stage as the sparse EASE approximation
+    scales_with = "items_cubed"
 
     def _fit(self, train_df, side) -> None:
         import lightgbm as lgb
@@ -62,15 +70,18 @@ class TwoStage(Recommender):
         users = np.flatnonzero(np.diff(val.indptr) > 0)
         scored = []
         for params in EASE.grid:
-            ease = EASE(**params).fit(fit_df, self.n_users, self.n_items)
+            ease = EASE(**params, **self._ease_extra()).fit(fit_df, self.n_users, self.n_items)
             scored.append((per_user_metrics(ease.recommend(users, 10), val[users], 10)["ndcg"].mean(), params, ease))
         best = max(scored, key=lambda t: t[0])
         return best[1], best[2]
 
+    def _ease_extra(self) -> dict:
+        return {"neighbours": int(self.p["ease_neighbours"])} if self.p["ease_neighbours"] else {}
+
     def _stage(self, df: pd.DataFrame, ease: EASE | None = None) -> dict:
         """First-stage models and summaries fitted on ``df`` (``ease``: already fitted on ``df``)."""
         x = interaction_matrix(df, self.n_users, self.n_items)
-        ease = ease if ease is not None else EASE(**self.ease_params).fit(df, self.n_users, self.n_items)
+        ease = ease if ease is not None else EASE(**self.ease_params, **self._ease_extra()).fit(df, self.n_users, self.n_items)
         count = np.asarray(x.sum(0)).ravel().astype(np.float32)
         activity = np.diff(x.indptr).astype(np.float32)
         prof = time_profiles(df, self.n_users, self.n_items) if self.p["time_features"] else None
@@ -91,7 +102,7 @@ class TwoStage(Recommender):
 
     def _pairs_chunk(self, stage: dict, users: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         x = stage["x"][users]
-        ease = np.asarray(x @ stage["ease"], dtype=np.float32)
+        ease = dense(x @ stage["ease"])
         masked = ease.copy()
         masked[np.repeat(np.arange(len(users)), np.diff(x.indptr)), x.indices] = -np.inf
         n = min(self.p["candidates"], self.n_items - 1)
@@ -110,7 +121,7 @@ class TwoStage(Recommender):
     def score(self, user_ids):
         user_ids = np.asarray(user_ids, dtype=np.int64)
         x = self.stage["x"][user_ids]
-        base = np.asarray(x @ self.stage["ease"], dtype=np.float32)
+        base = dense(x @ self.stage["ease"])
         # non-candidates: EASE order, below every candidate
         out = base - (np.abs(base).max() + 1.0) * 2 - 1e3
         feats, rows, items = self._pairs(self.stage, user_ids)

@@ -11,10 +11,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from bnpl.recsys.models.base import Recommender
+from bnpl.recsys.sparse_ops import top_k_per_row, without_diagonal
 
 
-def rp3beta_similarity(x: sp.csr_matrix, alpha: float = 1.0, beta: float = 0.5, neighbours: int = 200) -> np.ndarray:
-    """Dense ``(n_items, n_items)`` RP3beta similarity (diagonal zero, top ``neighbours`` per row)."""
+def rp3beta_similarity(x: sp.csr_matrix, alpha: float = 1.0, beta: float = 0.5, neighbours: int = 200) -> sp.csr_matrix:
+    """Sparse ``(n_items, n_items)`` RP3beta similarity (no diagonal, top ``neighbours`` per row)."""
     x = sp.csr_matrix(x, dtype=np.float32)
     deg_u = np.asarray(x.sum(1)).ravel()
     deg_i = np.asarray(x.sum(0)).ravel()
@@ -22,13 +23,9 @@ def rp3beta_similarity(x: sp.csr_matrix, alpha: float = 1.0, beta: float = 0.5, 
     p_iu = sp.diags(1.0 / np.maximum(deg_i, 1.0)) @ x.T.tocsr()  # item -> user
     if alpha != 1.0:
         p_ui, p_iu = p_ui.power(alpha), p_iu.power(alpha)
-    w = (p_iu @ p_ui).toarray()
-    w /= np.maximum(deg_i, 1.0)[None, :] ** beta
-    np.fill_diagonal(w, 0.0)
-    if neighbours < w.shape[1]:
-        drop = np.argpartition(-w, neighbours, axis=1)[:, neighbours:]
-        np.put_along_axis(w, drop, 0.0, axis=1)
-    return w.astype(np.float32)
+    w = without_diagonal(p_iu @ p_ui).tocsr()
+    w.data /= (np.maximum(deg_i, 1.0) ** beta)[w.indices]
+    return top_k_per_row(w.astype(np.float32), neighbours)
 
 
 class RP3beta(Recommender):
@@ -37,7 +34,7 @@ class RP3beta(Recommender):
 
     def _fit(self, train_df, side) -> None:
         p = {"alpha": 1.0, "beta": 0.5, "neighbours": 200} | self.params
-        self.w = sp.csr_matrix(rp3beta_similarity(self.train, p["alpha"], p["beta"], p["neighbours"]))
+        self.w = rp3beta_similarity(self.train, p["alpha"], p["beta"], p["neighbours"])
 
     def score(self, user_ids):
         return (self.train[user_ids] @ self.w).toarray()

@@ -42,7 +42,7 @@ import scipy.sparse as sp
 
 from bnpl.errors import BnplError
 from bnpl.recsys.models.base import Recommender
-from bnpl.recsys.models.ease import MAX_ITEMS, ease_weights
+from bnpl.recsys.models.ease import MAX_ITEMS, ease_neighbourhood_weights, ease_weights
 from bnpl.recsys.side_graph import attribute_matrix
 
 DEFAULTS = {"l2": 400.0, "dropout": 0.25, "session_weight": 1.0, "session_quantile": 0.7, "rating_weight": 0.2,
@@ -93,33 +93,41 @@ class SessionEASE(Recommender):
     cost = 1.5
     # the defaults, a weaker ridge penalty, and no side information (for data whose attributes are noise)
     grid = [{}, {"l2": 250.0}, {"item_side": 0.0, "user_side": 0.0}]
+    cheaper = {"neighbours": 100}
+    scales_with = "items_cubed"
 
     def _fit(self, train_df, side) -> None:
-        if self.n_items > MAX_ITEMS:
-            raise BnplError(f"sease: {self.n_items} items is too many for a dense item-item model (max {MAX_ITEMS})")
         p = self.p = DEFAULTS | self.params
+        if self.n_items > MAX_ITEMS and not p.get("neighbours"):
+            raise BnplError(f"sease: {self.n_items} items is too many for a dense item-item model (max {MAX_ITEMS}); "
+                            "set parameter 'neighbours' for the sparse approximation")
         for key in ("session_weight", "item_side", "user_side"):
             if float(p[key]) < 0:
                 raise BnplError(f"sease: parameter {key!r} must be >= 0 (got {p[key]})")
         x = self.train.astype(np.float32)
-        gram = (x.T @ x).toarray()
+        gram = (x.T @ x).tocsr()
         s = session_matrix(train_df, self.n_items, float(p["session_quantile"])) if p["session_weight"] > 0 else None
         if s is not None:
-            gram += float(p["session_weight"]) * (s.T @ s).toarray()
+            gram = gram + float(p["session_weight"]) * (s.T @ s)
         f = attribute_matrix(getattr(side, "item_features", None), self.n_items) if p["item_side"] > 0 else None
         if f is not None and f.shape[1]:
-            ff = (f @ f.T).toarray()
-            gram += float(p["item_side"]) * gram.diagonal().mean() / max(ff.diagonal().mean(), 1e-9) * ff
+            ff = (f @ f.T).tocsr()
+            gram = gram + float(p["item_side"]) * gram.diagonal().mean() / max(ff.diagonal().mean(), 1e-9) * ff
         u = attribute_matrix(getattr(side, "user_features", None), self.n_users) if p["user_side"] > 0 else None
         self.user_attrs = float(p["user_side"]) * u if u is not None and u.shape[1] else None
         if self.user_attrs is not None:  # Gram of [X, a U]
-            xu = (x.T @ self.user_attrs).toarray()
-            gram = np.block([[gram, xu], [xu.T, (self.user_attrs.T @ self.user_attrs).toarray()]])
-        self.b = ease_weights(gram, float(p["l2"]), float(p["dropout"]), model=self.name)[:, :self.n_items]
+            xu = x.T @ self.user_attrs
+            gram = sp.bmat([[gram, xu], [xu.T, self.user_attrs.T @ self.user_attrs]])
+        if p.get("neighbours"):
+            b = ease_neighbourhood_weights(gram, float(p["l2"]), float(p["dropout"]), int(p["neighbours"]), model=self.name)
+            self.b = b.tocsc()[:, :self.n_items].tocsr()
+        else:
+            self.b = ease_weights(gram.toarray(), float(p["l2"]), float(p["dropout"]), model=self.name)[:, :self.n_items]
         w = rating_weights(train_df, self.n_users, self.n_items, float(p["rating_weight"]))
         self.user_rows = w if w is not None else self.train
         if self.user_attrs is not None:
             self.user_rows = sp.hstack([self.user_rows, self.user_attrs]).tocsr()
 
     def score(self, user_ids):
-        return np.asarray(self.user_rows[user_ids] @ self.b)
+        s = self.user_rows[user_ids] @ self.b
+        return s.toarray() if sp.issparse(s) else np.asarray(s)

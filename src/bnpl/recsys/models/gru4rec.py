@@ -1,0 +1,31 @@
+"""GRU4Rec (Hidasi et al. 2016), in its cross-entropy form: a GRU over the user's last items, its
+hidden state scored against the (tied) item embeddings to predict the next item; dropout on the
+embeddings and the hidden states. Trained on every position (see :mod:`bnpl.recsys.models.sequential`).
+"""
+from __future__ import annotations
+
+import torch
+
+from bnpl.recsys.models.sequential import SequentialRecommender
+
+
+class GRU4RecNet(torch.nn.Module):
+    def __init__(self, n_items: int, dim: int, dropout: float):
+        super().__init__()
+        self.item_emb = torch.nn.Embedding(n_items + 1, dim, padding_idx=0)
+        self.drop = torch.nn.Dropout(dropout)
+        self.gru = torch.nn.GRU(dim, dim, batch_first=True)
+        torch.nn.init.normal_(self.item_emb.weight, std=0.05)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        out, _ = self.gru(self.drop(self.item_emb(ids)))
+        return self.drop(out)
+
+
+class GRU4Rec(SequentialRecommender):
+    name = "gru4rec"
+    cost = 2
+    grid = [{"dropout": 0.2}, {"dropout": 0.5}]
+
+    def _network(self, n_items, p):
+        return GRU4RecNet(n_items, int(p["dim"]), float(p["dropout"]))

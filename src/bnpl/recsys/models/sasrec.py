@@ -1,0 +1,42 @@
+"""SASRec (Kang & McAuley 2018): causal self-attention over the user's last items predicts the next one.
+
+Item + learned position embeddings, ``blocks`` pre-norm Transformer blocks (torch's
+``TransformerEncoderLayer`` with a causal mask), dropout, and the item embedding tied as the output
+layer. Trained on every position of the sequence (see :mod:`bnpl.recsys.models.sequential`).
+"""
+from __future__ import annotations
+
+import torch
+
+from bnpl.recsys.models.sequential import SequentialRecommender
+
+
+class SASRecNet(torch.nn.Module):
+    def __init__(self, n_items: int, dim: int, max_len: int, blocks: int, heads: int, dropout: float):
+        super().__init__()
+        self.item_emb = torch.nn.Embedding(n_items + 1, dim, padding_idx=0)
+        self.pos_emb = torch.nn.Embedding(max_len, dim)
+        self.drop = torch.nn.Dropout(dropout)
+        layer = torch.nn.TransformerEncoderLayer(dim, heads, dim_feedforward=dim, dropout=dropout, batch_first=True,
+                                                 norm_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, blocks, enable_nested_tensor=False)
+        self.norm = torch.nn.LayerNorm(dim)
+        torch.nn.init.normal_(self.item_emb.weight, std=0.05)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        length = ids.shape[1]
+        pad = (ids > 0).unsqueeze(-1).float()
+        x = self.item_emb(ids) * self.item_emb.embedding_dim ** 0.5 + self.pos_emb.weight[-length:]
+        x = self.drop(x) * pad
+        causal = torch.nn.Transformer.generate_square_subsequent_mask(length)
+        return self.norm(self.encoder(x, mask=causal, is_causal=True)) * pad
+
+
+class SASRec(SequentialRecommender):
+    name = "sasrec"
+    cost = 3
+    grid = [{"dropout": 0.2}, {"dropout": 0.5}]
+
+    def _network(self, n_items, p):
+        return SASRecNet(n_items, int(p["dim"]), int(p["max_len"]), int(p.get("blocks", 2)), int(p.get("heads", 1)),
+                         float(p["dropout"]))

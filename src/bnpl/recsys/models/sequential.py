@@ -1,0 +1,124 @@
+"""Shared machinery of the next-item models (SASRec, GRU4Rec): each user's training history as a
+time-ordered sequence, next-item training on every position, early stopping on validation, and
+scoring from the hidden state after the user's last ``max_len`` items.
+
+Loss: cross-entropy over the full catalogue (``negatives=0``) or sampled softmax against
+``negatives`` items drawn uniformly and shared by the mini-batch, with the logQ correction
+(subtracting ``log`` of the sampling probability keeps the estimate unbiased).
+Item ids are shifted by one inside the network; 0 is padding (sequences are left-padded).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from bnpl.errors import BnplError
+from bnpl.recsys.models.base import Recommender
+
+DEFAULTS = {"dim": 64, "max_len": 20, "dropout": 0.3, "epochs": 60, "lr": 2e-3, "l2": 0.0, "batch_size": 256,
+            "negatives": 1000, "eval_every": 2, "patience": 2}
+
+
+def user_sequences(train_df: pd.DataFrame, n_users: int) -> list[np.ndarray]:
+    """Each user's item ids ordered by time, then row order (empty array for users without rows)."""
+    keys = [train_df["user_id"].to_numpy()]
+    if "time" in train_df.columns:
+        keys.insert(0, train_df["time"].to_numpy())
+    order = np.lexsort([np.arange(len(train_df))] + keys)
+    users = train_df["user_id"].to_numpy()[order]
+    items = train_df["item_id"].to_numpy()[order].astype(np.int64)
+    bounds = np.searchsorted(users, np.arange(n_users + 1))
+    return [items[bounds[u]:bounds[u + 1]] for u in range(n_users)]
+
+
+def left_padded(seqs: list[np.ndarray], max_len: int) -> np.ndarray:
+    """``(len(seqs), max_len)`` array of the last ``max_len`` items + 1 of each sequence, 0-padded on the left."""
+    out = np.zeros((len(seqs), max_len), dtype=np.int64)
+    for r, s in enumerate(seqs):
+        s = s[-max_len:]
+        if len(s):
+            out[r, -len(s):] = s + 1
+    return out
+
+
+class SequentialRecommender(Recommender):
+    """Subclasses implement ``_network(n_items, p)``: a module mapping ``(B, L)`` padded ids to
+    ``(B, L, dim)`` hidden states, with an ``item_emb`` embedding of ``n_items + 1`` rows (tied output)."""
+
+    scales_with = "epochs"
+    typical_epochs = 30
+    rankings_per_fit = 8  # validation every few epochs
+
+    def _fit(self, train_df, side) -> None:
+        p = self.p = DEFAULTS | self.params
+        for key in ("dim", "max_len", "batch_size", "epochs"):
+            if int(p[key]) < 1:
+                raise BnplError(f"{self.name}: parameter {key!r} must be at least 1 (got {p[key]})")
+        if not 0.0 <= float(p["dropout"]) < 1.0:
+            raise BnplError(f"{self.name}: parameter 'dropout' must be in [0, 1) (got {p['dropout']})")
+        self.sequences = user_sequences(train_df, self.n_users)
+        self.net = self._network(self.n_items, p)
+        self.tuned = {"epochs": self._train(p)}
+        self.net.eval()
+
+    def _network(self, n_items: int, p: dict[str, Any]) -> torch.nn.Module:
+        raise NotImplementedError
+
+    def _train(self, p: dict[str, Any]) -> int:
+        """Adam on next-item loss; returns the epochs kept (best validated epoch, or all epochs)."""
+        rng = np.random.default_rng(self.seed)
+        # training windows: the last max_len + 1 items of each user (input = all but last, target = all but first)
+        seqs = [s for s in self.sequences if len(s) >= 2]
+        windows = torch.from_numpy(left_padded([s[-(int(p["max_len"]) + 1):] for s in seqs], int(p["max_len"]) + 1))
+        opt = torch.optim.Adam(self.net.parameters(), lr=float(p["lr"]), weight_decay=float(p["l2"]))
+        validate = self._validation_ndcg(lambda: self.net.eval())
+        best, stale = (-math.inf, int(p["epochs"]), None), 0
+        for epoch in tqdm(range(1, int(p["epochs"]) + 1), desc=f"{self.name} epochs", leave=False, disable=True):
+            self.net.train()
+            order = torch.from_numpy(rng.permutation(len(windows)))
+            for start in range(0, len(windows), int(p["batch_size"])):
+                batch = windows[order[start:start + int(p["batch_size"])]]
+                loss = self._loss(batch[:, :-1], batch[:, 1:], int(p["negatives"]), rng)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            if validate is not None and (epoch % int(p["eval_every"]) == 0 or epoch == int(p["epochs"])):
+                with torch.no_grad():
+                    score = validate()
+                if self.params.get("verbose"):
+                    print(f"{self.name} epoch {epoch}: validation ndcg {score:.4f}", flush=True)
+                if score > best[0]:
+                    best, stale = (score, epoch, {k: v.clone() for k, v in self.net.state_dict().items()}), 0
+                else:
+                    stale += 1
+                    if stale >= int(p["patience"]):
+                        break
+        if best[2] is not None:
+            self.net.load_state_dict(best[2])
+        return best[1]
+
+    def _loss(self, inputs: torch.Tensor, targets: torch.Tensor, negatives: int, rng: np.random.Generator) -> torch.Tensor:
+        hidden = self.net(inputs)
+        valid = targets > 0
+        h, t = hidden[valid], targets[valid]
+        emb = self.net.item_emb.weight
+        if negatives <= 0 or negatives >= self.n_items:
+            return F.cross_entropy(h @ emb[1:].T, t - 1)
+        neg = torch.from_numpy(rng.integers(1, self.n_items + 1, size=negatives))
+        pos_logit = (h * emb[t]).sum(-1, keepdim=True)
+        neg_logit = h @ emb[neg].T - math.log(negatives / self.n_items)  # logQ correction (uniform sampling)
+        neg_logit = neg_logit.masked_fill(neg[None, :] == t[:, None], -math.inf)
+        return F.cross_entropy(torch.cat([pos_logit, neg_logit], 1), torch.zeros(len(t), dtype=torch.long))
+
+    @torch.no_grad()
+    def score(self, user_ids):
+        user_ids = np.asarray(user_ids, dtype=np.int64)
+        x = torch.from_numpy(left_padded([self.sequences[u] for u in user_ids], int(self.p["max_len"])))
+        h = self.net(x)[:, -1]
+        return (h @ self.net.item_emb.weight[1:].T).numpy()
