@@ -42,14 +42,14 @@ def test_two_workers_on_one_postgres_study_lose_and_duplicate_nothing(tmp_path, 
     space = {"x": {"type": "int", "low": 0, "high": 3}, "lr": {"type": "float", "low": 0.01, "high": 1.0}}
     path = write_sweep(tmp_path, {"search": {"sampler": "random", "seed": 0, "n_trials": 4, "space": space}})
     storage = create_database(postgres_url, "optuna_two_workers")
-    MlflowClient().search_experiments()  # create the SQLite tracking store first: two processes racing to migrate it fail
+    MlflowClient(os.environ["MLFLOW_TRACKING_URI"]).search_experiments()  # create the SQLite tracking store first: two processes racing to migrate it fail
     _two_workers(tmp_path, path, storage, dict(os.environ))
     study, _ = open_study(load_sweep(path), make_storage(storage))
     rows = trial_rows(study)
     assert [r["state"] for r in rows] == ["COMPLETE"] * 4  # none lost, none left RUNNING, none beyond the budget
     assert len({r["number"] for r in rows}) == 4 and len({r["param_hash"] for r in rows}) == 4  # none duplicated
     runs = {r["mlflow_run_id"] for r in rows}
-    client = MlflowClient()
+    client = MlflowClient(os.environ["MLFLOW_TRACKING_URI"])
     parent = study.user_attrs["mlflow_parent_run_id"]
     kids = client.search_runs([client.get_run(parent).info.experiment_id], f"tags.mlflow.parentRunId = '{parent}'")
     assert {k.info.run_id for k in kids} == runs and len(kids) == 4  # one child run per trial, all under one parent

@@ -55,7 +55,8 @@ class Findings:
     def from_dict(cls, d: dict) -> Findings:
         return cls(stage=d["stage"], headline=d["headline"], bullets=list(d.get("bullets", [])),
                    cards=[Card(**c) for c in d.get("cards", [])],
-                   numbers={k: (v["label"], float(v["value"])) for k, v in d.get("numbers", {}).items()},
+                   numbers={k: (v["label"], math.nan if v["value"] is None else float(v["value"]))  # JSON null = NaN
+                            for k, v in d.get("numbers", {}).items()},
                    changes=list(d.get("changes", [])))
 
 
