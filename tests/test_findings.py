@@ -152,3 +152,32 @@ def test_previous_run_is_the_last_finished_run_of_the_notebook_not_a_child():
     prev = previous_run(now)
     assert prev.run_id == first and prev.metrics["findings.best_auprc"] == 0.8
     assert previous_run(first) is None
+
+
+def test_creative_findings_on_hand_made_tables():
+    import pandas as pd
+
+    from bnpl.findings.creative import creative_findings
+
+    comparison = pd.DataFrame({"relevance_embedding": [0.8, 0.5], "relevance_truth": [6.0, 0.7],
+                               "coherence": [0.4, 0.3], "seconds_per_text": [2.0, 0.0],
+                               "seconds_per_lookbook": [20.0, 0.1]}, index=["personalised", "baseline (best-sellers, generic copy)"])
+    rates = {"texts": 10, "pass_rate_first": 0.7, "pass_rate_after_regeneration": 0.9, "pass_rate_after_fallback": 1.0}
+    idx = pd.MultiIndex.from_tuples([("minutes", "raw"), ("minutes", "CUPED"), ("orders", "raw"), ("orders", "CUPED")],
+                                    names=["metric", "method"])
+    ab = pd.DataFrame({"lift": [0.1, 0.12, 0.3, 0.31], "lift_low": [0.05, 0.08, 0.2, 0.22],
+                       "lift_high": [0.15, 0.16, 0.4, 0.4], "variance_reduction": [0.0, 0.36, 0.0, 0.13]}, index=idx)
+    sizes = pd.DataFrame({"metric": ["minutes", "minutes", "orders", "orders"], "relative_lift": [0.15, 0.015, 0.5, 0.05],
+                          "n_per_arm_raw": [900, 90000, 170, 17000], "n_per_arm_cuped": [580, 58000, 150, 15000]})
+    enrich = {"images": 30, "exact_duplicates": 2, "near_duplicates": 5, "mean_quality_before": 0.5,
+              "mean_quality_after": 0.6}
+    f = creative_findings(comparison, rates, ab, {"p_value": 0.5}, sizes, enrich, 1.5, n_customers=4, n_ab=2000,
+                          backend="offline", elasticities=(0.15, 0.35))
+    assert f.headline.startswith("Personalised lookbooks beat the best-seller page on taste match (6.00x chance "
+                                 "against 0.70x, 4 customers); 70% of generated texts")
+    assert "time in app +12.0% [+8.0%, +16.0%]" in f.bullets[3] and "2,000 customers" in f.bullets[3]
+    assert "+15% time 580" in f.bullets[4] and "+5% orders 15,000" in f.bullets[4]
+    assert f.numbers["relevance_baseline"] == ("taste match, best-sellers (x chance)", 0.7)
+    worse = comparison.assign(relevance_truth=[0.5, 0.7])
+    assert "do not beat" in creative_findings(worse, rates, ab, {"p_value": 0.5}, sizes, enrich, 1.5, n_customers=4,
+                                              n_ab=2000, backend="offline", elasticities=(0.15, 0.35)).headline
