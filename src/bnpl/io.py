@@ -130,3 +130,14 @@ def strict_json(obj: Any, where: str = "$") -> Any:
     if isinstance(obj, (datetime.date, datetime.datetime)):
         return obj.isoformat()
     raise BnplError(f"cannot write JSON: value at {where} is a {type(obj).__name__}")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs on this machine (to tell a killed writer's leftovers from a live one's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True

@@ -25,6 +25,7 @@ import optuna
 from optuna.trial import TrialState
 
 from bnpl.errors import BnplError
+from bnpl.io import process_alive
 from bnpl.sweep.spec import Sweep, encode_params
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -104,20 +105,10 @@ def fail_stale(study: optuna.Study) -> int:
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         owner = t.user_attrs.get("owner", "")
         owner_host, _, pid = owner.rpartition(":")
-        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+        if owner_host == host and pid.isdigit() and not process_alive(int(pid)):
             study.tell(t.number, state=TrialState.FAIL)
             n += 1
     return n
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def counted(t) -> bool:

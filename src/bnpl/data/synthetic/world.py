@@ -21,6 +21,7 @@ from bnpl.data.synthetic.payments import instalments, label_table, legit_transfe
 from bnpl.data.synthetic.population import entity_tables, make_population
 from bnpl.data.synthetic.shopping import Catalogue, assemble_orders, legit_orders, sessions_and_events
 from bnpl.errors import DataError
+from bnpl.io import process_alive
 
 CONFIG_FILE = "world_config.json"
 
@@ -218,20 +219,10 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     removed = []
     for p in folder.parent.glob(f".{folder.name}.*-*"):
         kind, _, pid = p.name[len(folder.name) + 2:].partition("-")
-        if kind in ("tmp", "old") and pid.isdigit() and p.is_dir() and not _alive(int(pid)):
+        if kind in ("tmp", "old") and pid.isdigit() and p.is_dir() and not process_alive(int(pid)):
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_world_target(folder: str | Path, force: bool = False) -> None:
