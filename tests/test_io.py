@@ -220,3 +220,20 @@ def test_two_processes_saving_one_world_folder_both_finish_and_leave_a_whole_wor
         assert p.returncode == 0 and out.strip() == "done", err[-600:]
     assert load_world(folder).config.seed in (1, 2)
     assert [p.name for p in tmp_path.iterdir()] == ["world"]
+
+
+def test_read_yaml_mapping_gives_one_line_errors(tmp_path):
+    from bnpl.errors import BnplError
+    from bnpl.io import read_yaml_mapping
+
+    (tmp_path / "ok.yaml").write_text("a: 1\n")
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "list.yaml").write_text("- 1\n")
+    (tmp_path / "bad.yaml").write_text("a: [1,\n")
+    assert read_yaml_mapping(tmp_path / "ok.yaml", "sweep file") == {"a": 1}
+    assert read_yaml_mapping(tmp_path / "empty.yaml", "sweep file") == {}
+    for name, match in [("nowhere.yaml", "not found"), ("", "it is a folder"), ("list.yaml", "got list"),
+                        ("bad.yaml", "not valid YAML")]:
+        with pytest.raises(BnplError, match=match) as e:
+            read_yaml_mapping(tmp_path / name, "parameters file")
+        assert str(e.value).startswith("parameters file ") and "\n" not in str(e.value)

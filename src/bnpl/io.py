@@ -141,3 +141,24 @@ def process_alive(pid: int) -> bool:
     except PermissionError:  # it exists, owned by someone else
         return True
     return True
+
+
+def read_yaml_mapping(path: str | Path, what: str) -> dict:
+    """The YAML mapping in ``path`` (``yaml.safe_load``; an empty file is ``{}``), or one BnplError that names
+    ``what`` and the file: missing, a folder, not valid YAML, or not a mapping."""
+    from bnpl.errors import BnplError
+
+    path = Path(path)
+    if not path.is_file():
+        raise BnplError(f"{what} {path} not found" + (" (it is a folder)" if path.is_dir() else ""))
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise BnplError(f"{what} {path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise BnplError(f"{what} {path}: expected a mapping of keys to values, got {type(loaded).__name__}")
+    return loaded

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from bnpl.errors import BnplError
+from bnpl.io import read_yaml_mapping
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,15 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def parse_overrides(pairs: list[list[str]], file: Path | None) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if file is not None:
-        if not file.exists():
-            raise BnplError(f"parameters file {file} not found")
-        try:
-            loaded = yaml.safe_load(file.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise BnplError(f"parameters file {file}: not valid YAML ({str(e).splitlines()[0]})") from None
-        if not isinstance(loaded, dict):
-            raise BnplError(f"parameters file {file}: expected a mapping of name: value")
-        params.update(loaded)
+        params.update(read_yaml_mapping(file, "parameters file"))
     for name, raw in pairs:
         try:
             params[name] = yaml.safe_load(raw)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bnpl.config import EXPERIMENTS_DIR
 from bnpl.errors import BnplError
+from bnpl.io import read_yaml_mapping
 
 DEFAULT_CONFIG = EXPERIMENTS_DIR / "creative.yaml"
 
@@ -84,12 +84,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> CreativeCon
     """Read and validate a creative config file (default ``experiments/creative.yaml``); top-level
     ``overrides`` (e.g. ``backend="gemini"``) replace the file's values."""
     path = Path(path) if path else DEFAULT_CONFIG
-    if not path.is_file():
-        raise BnplError(f"{path}: creative config file not found")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e:
-        raise BnplError(f"{path}: not valid YAML ({e.__class__.__name__})") from None
+    raw = read_yaml_mapping(path, "creative config file")
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return CreativeConfig(**raw)

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from bnpl.data.normalised import InteractionData
 from bnpl.errors import BnplError
+from bnpl.io import read_yaml_mapping
 from bnpl.recsys.benchmark import PROTOCOLS, split_interactions
 from bnpl.recsys.evaluate import evaluate, evaluate_per_user
 from bnpl.recsys.models import model_class
@@ -38,13 +38,8 @@ FULL = "full model"
 def load_grid(path: str | Path) -> dict:
     """Read and check an ablation YAML file; BnplError naming the file and key on a mistake."""
     path = Path(path)
-    if not path.exists():
-        raise BnplError(f"{path}: ablation grid not found")
-    try:
-        grid = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise BnplError(f"{path}: not valid YAML ({e.__class__.__name__})") from None
-    if not isinstance(grid, dict) or "full" not in grid or "cells" not in grid:
+    grid = read_yaml_mapping(path, "ablation grid")
+    if "full" not in grid or "cells" not in grid:
         raise BnplError(f"{path}: needs top-level keys 'full' and 'cells'")
     if grid.get("protocol", "temporal") not in PROTOCOLS:
         raise BnplError(f"{path}: protocol {grid.get('protocol')!r} is not one of {', '.join(PROTOCOLS)}")

@@ -30,10 +30,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bnpl.errors import BnplError
+from bnpl.io import read_yaml_mapping
 
 _VALIDATION = re.compile(r"^(val|valid|validation)(?![a-z])", re.IGNORECASE)
 
@@ -152,14 +152,7 @@ class Sweep(_Strict):
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file; the sweep's ``name`` defaults to the file's stem."""
     path = Path(path)
-    if not path.is_file():
-        raise BnplError(f"sweep file {path} not found")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise BnplError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
-    if not isinstance(raw, dict):
-        raise BnplError(f"{path}: expected a mapping with keys notebook, fixed, objective and grid or search")
+    raw = read_yaml_mapping(path, "sweep file")
     try:
         sweep = Sweep(**raw)
     except ValidationError as e:
