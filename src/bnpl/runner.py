@@ -25,10 +25,7 @@ from bnpl.config import KERNEL_NAME, NOTEBOOKS_DIR, REPO_ROOT, RUNS_DIR, trackin
 from bnpl.errors import BnplError
 from bnpl.io import write_json, write_text
 from bnpl.params import load_params_model, validate
-from bnpl.tracking import PROGRESS_FILE, RUN_DIR_ENV, RUN_ID_ENV
-
-# Without this tag MLflow 3's UI opens an experiment in its GenAI trace view, not on the runs table.
-EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
+from bnpl.tracking import PROGRESS_FILE, RUN_DIR_ENV, RUN_ID_ENV, ensure_experiment
 
 
 class NotebookFailed(BnplError):
@@ -201,9 +198,7 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     client = MlflowClient(tracking_uri=uri)
     mlflow.set_tracking_uri(uri)
     exp_name = experiment or stem
-    exp = client.get_experiment_by_name(exp_name)
-    exp_id = exp.experiment_id if exp else client.create_experiment(exp_name)
-    client.set_experiment_tag(exp_id, *EXPERIMENT_KIND)  # MLflow 3's UI then opens on the runs table
+    exp_id = ensure_experiment(client, exp_name)
     run = client.create_run(exp_id, run_name=f"{stem}-{stamp}", tags={
         "notebook": nb_path.name, "git_commit": git_commit(), "run_dir": str(out_dir),
         "mlflow.source.name": str(nb_path.relative_to(REPO_ROOT)) if nb_path.is_relative_to(REPO_ROOT) else str(nb_path),

@@ -34,6 +34,36 @@ def active_run_id() -> str | None:
     return os.environ.get(RUN_ID_ENV) or None
 
 
+# MLflow 3's UI opens an experiment with this tag on its runs table rather than its GenAI trace view.
+EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
+
+
+def ensure_experiment(client, name: str, attempts: int = 5) -> str:
+    """Id of experiment `name`, created and tagged if needed; safe when several processes do it at once.
+
+    Parallel sweep workers start runs in the same new experiment: two may both find it missing, or both
+    insert its tag, and the store refuses the second insert. Both cases are retried after reading the
+    store again, so the loser simply uses what the winner wrote.
+    """
+    import time
+
+    from mlflow.exceptions import MlflowException
+
+    for attempt in range(attempts):
+        try:
+            exp = client.get_experiment_by_name(name)
+            exp_id = exp.experiment_id if exp else client.create_experiment(name)
+            tags = exp.tags if exp else {}
+            if tags.get(EXPERIMENT_KIND[0]) != EXPERIMENT_KIND[1]:
+                client.set_experiment_tag(exp_id, *EXPERIMENT_KIND)
+            return exp_id
+        except MlflowException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def _client():
     from mlflow.tracking import MlflowClient
 

@@ -30,6 +30,7 @@ from bnpl.sweep import study as st
 from bnpl.sweep.spec import Sweep, check_trial_params, grid_points
 from bnpl.sweep.summary import summarise
 from bnpl.sweep.trial import RESULT
+from bnpl.tracking import ensure_experiment
 
 PARENT_ATTR = "mlflow_parent_run_id"
 MAX_DUPLICATES = 30  # give up on proposals that keep duplicating other processes' running trials
@@ -150,8 +151,7 @@ def _parent_run(client, sweep: Sweep, study, created: bool) -> str:
             return run_id
         except Exception:  # noqa: BLE001 — the tracking store changed or the run was deleted: start a new parent
             pass
-    exp = client.get_experiment_by_name(exp_name)
-    exp_id = exp.experiment_id if exp else client.create_experiment(exp_name)
+    exp_id = ensure_experiment(client, exp_name)  # before any worker starts, so workers find it tagged
     run = client.create_run(exp_id, run_name=f"sweep {sweep.name}", tags={"sweep.study": study.study_name,
                                                                            "notebook": sweep.notebook})
     client.log_param(run.info.run_id, "sweep", json.dumps(sweep.model_dump(), default=str)[:6000])
