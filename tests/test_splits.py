@@ -17,6 +17,7 @@ from bnpl.data.splits import (
     temporal_split,
 )
 from bnpl.errors import BnplError, DataError
+from tests.realdata import needs_shared
 
 
 def fraud_data(n=100, delay=None, seed=0):
@@ -199,7 +200,7 @@ def test_split_describe_without_labels():
 
 
 # ---------------------------------------------------------------- real data
-@pytest.mark.skipif(shared_data("fraud", "s-ffsd", "S-FFSD.csv") is None, reason="../shared/data/fraud/s-ffsd absent")
+@needs_shared("fraud", "s-ffsd", "S-FFSD.csv")
 def test_real_sffsd_splits():
     from bnpl.data.loaders import load_fraud
     d = load_fraud("s-ffsd", shared_data("fraud", "s-ffsd"))
@@ -210,7 +211,7 @@ def test_real_sffsd_splits():
     assert t[s.train].max() <= s.train_cutoff < t[s.test].min()
 
 
-@pytest.mark.skipif(shared_data("recsys", "ml-100k") is None, reason="../shared/data/recsys/ml-100k absent")
+@needs_shared("recsys", "ml-100k")
 def test_real_movielens_per_user_75_25():
     from bnpl.data.loaders import load_interactions
     inter = load_interactions(shared_data("recsys", "ml-100k")).interactions
