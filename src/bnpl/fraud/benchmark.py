@@ -28,7 +28,12 @@ from bnpl.data.splits import Split, random_stratified_split, temporal_split
 from bnpl.data.subset import label_vector
 from bnpl.errors import BnplError
 from bnpl.fraud.defaults import DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_PATIENCE
-from bnpl.fraud.features import LabelFreeFeatures, graph_features, label_free_features, target_relations
+from bnpl.fraud.features import (
+    LabelFreeFeatures,
+    graph_features,
+    label_free_features,
+    target_relations,
+)
 from bnpl.fraud.graph import build_homogeneous_graph, scale_features
 from bnpl.fraud.metrics import fraud_metrics
 from bnpl.fraud.models import FAST_MODELS, MODELS, FraudModel, Pass, model_class

@@ -47,7 +47,12 @@ def _refit_flag(refit: bool | None) -> str:
 
 def benchmark(args: argparse.Namespace) -> int:
     from bnpl.data.datasets import fraud_dataset
-    from bnpl.fraud.benchmark import BenchmarkConfig, default_models, results_table, run_benchmark
+    from bnpl.fraud.benchmark import (
+        BenchmarkConfig,
+        default_models,
+        results_table,
+        run_benchmark,
+    )
     from bnpl.fraud.models import MODELS
     from bnpl.io import write_json
 
