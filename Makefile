@@ -80,7 +80,7 @@ benchmark-tables: setup ## docs/benchmarks-tables.md from the benchmark JSON in 
 	$(BNPL) report benchmarks --json reports/benchmarks/*.json --out docs/benchmarks-tables.md
 
 clean: ## remove generated outputs: runs/, reports/, data/ contents, mlflow.db (keeps .venv)
-	rm -rf runs reports mlflow.db mlruns mlartifacts .pytest_cache .ruff_cache
+	rm -rf runs reports mlflow.db mlflow.db.lock mlruns mlartifacts .pytest_cache .ruff_cache
 	find data -mindepth 1 ! -name README.md -exec rm -rf {} +
 
 distclean: clean ## clean, and remove .venv too

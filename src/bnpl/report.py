@@ -209,6 +209,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from bnpl import stale_runs, store
+
+    killed = stale_runs.reap(store.client(), args.runs_dir)  # runs whose process is gone show as KILLED
+    if killed:
+        print(f"marked {len(killed)} run(s) KILLED: their bnpl run process is gone")
     index = build_report(args.runs_dir, args.out)
     print(f"report: {index}")
     return 0

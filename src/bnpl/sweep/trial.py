@@ -18,9 +18,7 @@ RESULT = "result.json"
 
 
 def run_job(job_path: Path) -> int:
-    from mlflow.tracking import MlflowClient
-
-    from bnpl.config import tracking_uri
+    from bnpl import store
     from bnpl.runner import NotebookFailed, run_notebook
 
     job = json.loads(job_path.read_text())
@@ -39,7 +37,7 @@ def run_job(job_path: Path) -> int:
         r = None
         out["error"] = f"{type(e).__name__}: {e}".splitlines()[0]
     if r is not None:
-        client = MlflowClient(tracking_uri())
+        client = store.client()
         for k, v in job["tags"].items():
             client.set_tag(r.run_id, k, v)
         out.update(status=r.status, run_id=r.run_id, seconds=round(r.seconds, 2),
