@@ -239,7 +239,8 @@ def _execute(client, nb_path: Path, merged: dict, overrides: dict, *, out_root, 
     try:
         with _env(env), _echo_progress(out_dir / PROGRESS_FILE, progress), _sigterm_as_interrupt():
             papermill.execute_notebook(str(nb_path), str(executed), parameters=overrides, kernel_name=KERNEL_NAME, language="python",
-                                       cwd=str(REPO_ROOT), progress_bar=progress, log_output=log_output)
+                                       cwd=str(REPO_ROOT), progress_bar=progress, log_output=log_output,
+                                       kernel_manager_class=_kernel_manager(out_dir / KERNEL_LOG))
     except PapermillExecutionError as e:
         result.seconds = time.perf_counter() - t0
         result.status = "FAILED"
@@ -263,6 +264,23 @@ def _execute(client, nb_path: Path, merged: dict, overrides: dict, *, out_root, 
     client.log_metric(run_id, "runtime_seconds", result.seconds)
     _finish(client, run_id, executed, html, result, "FINISHED")
     return result
+
+
+#: the kernel process's own stderr (not a cell's output, which goes into the notebook): kept in the run folder,
+#: so that its shutdown messages after Ctrl-C or SIGTERM do not flood the console of ``bnpl run``
+KERNEL_LOG = "kernel.log"
+
+
+def _kernel_manager(log: Path) -> type:
+    """A jupyter_client kernel manager class whose kernel writes its stderr to ``log``."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):  # type: ignore[override]
+            with open(log, "ab") as fh:  # the kernel process keeps its own copy of the descriptor
+                return await super().start_kernel(stderr=fh, **kw)
+
+    return LoggedKernelManager
 
 
 class Terminated(KeyboardInterrupt):
