@@ -16,7 +16,7 @@ import sys
 from bnpl.errors import BnplError, BnplWarning
 
 AREAS = ("bnpl.runner_cli", "bnpl.data.cli", "bnpl.fraud.cli", "bnpl.recsys.cli", "bnpl.creative.cli", "bnpl.sweep.cli",
-         "bnpl.report")
+         "bnpl.report", "bnpl.retention")
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

@@ -17,9 +17,14 @@ SEED_MAX = 2**32 - 1
 def in_range(option: str, value: float, lo: float, hi: float) -> None:
     """Raise naming ``option`` unless ``lo <= value <= hi`` (and, for floats, finite)."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise BnplError(f"option '{option}': must be a finite number between {lo:g} and {hi:g} (got {value})")
+        raise BnplError(f"option '{option}': must be a finite number between {_num(lo)} and {_num(hi)} (got {value})")
     if not lo <= value <= hi:
-        raise BnplError(f"option '{option}': must be between {lo:g} and {hi:g} (got {value})")
+        raise BnplError(f"option '{option}': must be between {_num(lo)} and {_num(hi)} (got {value})")
+
+
+def _num(x: float) -> str:
+    """``4294967295`` rather than ``4.29497e+09``; ``0.05`` as it is."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def seeds(option: str, values: Iterable[int]) -> None:

@@ -18,9 +18,9 @@ from bnpl.errors import BnplError
 
 
 class NotebookParams(BaseModel):
-    """Base class: unknown names are errors, values are checked on assignment too."""
+    """Base class: unknown names are errors, values are checked on assignment too, NaN and infinities are refused."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -67,7 +67,10 @@ def validation_message(err: ValidationError) -> str:
     """One line naming each offending parameter."""
     parts = []
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"]) or "parameters"
+        loc = ".".join(str(x) for x in e["loc"])
+        if not loc:  # a rule over several parameters (a model validator)
+            parts.append(f"parameters: {e['msg'].removeprefix('Value error, ')}")
+            continue
         parts.append(f"parameter {loc!r}: {e['msg']} (got {e.get('input')!r})" if e["type"] != "extra_forbidden"
                      else f"parameter {loc!r}: unknown parameter")
     return "; ".join(parts)
