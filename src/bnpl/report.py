@@ -72,7 +72,7 @@ def mlflow_link(rec: dict) -> str | None:
 
 def data_warning(latest: dict[str, dict]) -> str:
     """A warning box when the latest finished runs of the stages read different data."""
-    seen = {nb: data_read(r) for nb, r in latest.items() if data_read(r)}
+    seen = {nb: d for nb, r in latest.items() if (d := data_read(r))}
     if len({d["hash"] for d in seen.values()}) <= 1:
         return ""
     items = "".join(f"<li><b>{esc(nb)}</b>: {esc(data_label(d))}</li>" for nb, d in seen.items())

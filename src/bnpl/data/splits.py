@@ -25,6 +25,7 @@ already occurs in train are dropped by default: a repeat purchase is not a new r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ class Split:
         rows = []
         for part in ("train", "val", "test"):
             ids = getattr(self, part)
-            row = {"part": part, "nodes": len(ids)}
+            row: dict[str, Any] = {"part": part, "nodes": len(ids)}
             if self.labels is not None:
                 y = self.labels.reindex(ids).to_numpy()
                 row["fraud"] = int(np.nansum(y))

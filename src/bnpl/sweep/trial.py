@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from bnpl.io import write_json
 
@@ -19,14 +20,15 @@ RESULT = "result.json"
 
 def run_job(job_path: Path) -> int:
     from bnpl import store
-    from bnpl.runner import NotebookFailed, run_notebook
+    from bnpl.runner import NotebookFailed, RunResult, run_notebook
 
     job = json.loads(job_path.read_text())
     if job.get("pruning"):  # the notebook's kernel inherits this and reports intermediate values
         from bnpl.sweep.prune import ENV
 
         os.environ[ENV] = json.dumps(job["pruning"])
-    out = {"status": "FAILED", "run_id": None, "metrics": {}, "error": None, "seconds": None}
+    out: dict[str, Any] = {"status": "FAILED", "run_id": None, "metrics": {}, "error": None, "seconds": None}
+    r: RunResult | None
     try:
         r = run_notebook(job["notebook"], job["params"], out_root=job["out_root"], experiment=job["experiment"],
                          progress=False, parent_run_id=job["parent_run_id"])
