@@ -309,6 +309,13 @@ CASES: list[Case] = [
         {"error": ("fraud rates",)})),
     _c("run -f a folder", (["run", "01_data_prep", "-f", "{tmp}/d", "--out-root", "{tmp}/runs"], {"d/x": "x"},
                            {"error": ("d", "folder")})),
+    # ---- bnpl runs clean
+    _c("runs clean --older-than -1", (["runs", "clean", "--runs-dir", "{tmp}", "--older-than", "-1"], {},
+                                      {"error": ("'--older-than'", "-1")})),
+    _c("runs clean --older-than nan", (["runs", "clean", "--runs-dir", "{tmp}", "--older-than", "nan"], {},
+                                       {"error": ("'--older-than'", "finite")})),
+    _c("runs clean --runs-dir that does not exist", (["runs", "clean", "--runs-dir", "{tmp}/nope"], {},
+                                                     {"error": ("nope", "no such folder")})),
     _c("generate --out a folder bnpl did not write", (["data", "generate", "--out", "{tmp}/mine", "--no-progress"],
                                                       {"mine/notes.txt": "x"}, {"error": ("did not write",)})),
 ]
