@@ -66,11 +66,11 @@ def test_same_seed_gives_identical_gradient_boosting_metrics():
     from tests.fixtures.planted import planted_ring_data
 
     cfg = BenchmarkConfig(models=["lgbm_tabular", "lgbm_graph"], test_size=0.3, val_size=0.2)
-    a, b = (run_seed(planted_ring_data(n=300), cfg, seed=3, progress=False) for _ in range(2))
+    a, b = (run_seed(planted_ring_data(n=200), cfg, seed=3, progress=False) for _ in range(2))
     assert _metrics(a) == _metrics(b)                    # exactly, not approximately
     for name in cfg.models:
         assert (a.models[name].scores == b.models[name].scores).all()
-    c = run_seed(planted_ring_data(n=300), cfg, seed=4, progress=False)
+    c = run_seed(planted_ring_data(n=200), cfg, seed=4, progress=False)
     assert _metrics(c) != _metrics(a)                    # the comparison does see the seed
 
 
@@ -84,7 +84,7 @@ def deterministic_torch():
     torch.use_deterministic_algorithms(before)
 
 
-@pytest.mark.parametrize("name", GNN_MODELS)
+@pytest.mark.parametrize("name", [m for m in ("sage", "gatv2", "dir_sage") if m in GNN_MODELS])
 def test_same_seed_gives_gnn_metrics_within_1e_6(name, deterministic_torch):
     import numpy as np
     from sklearn.metrics import average_precision_score, roc_auc_score
