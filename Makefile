@@ -10,7 +10,7 @@ STAMP := $(VENV)/.bnpl-setup
 PORT ?= 5000
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help setup run data test test-fast lab report mlflow-ui lint clean distclean fraud-benchmark recsys-benchmark benchmark-tables sweep mlflow-server
+.PHONY: help setup run data test test-fast lab report mlflow-ui lint typecheck clean distclean fraud-benchmark recsys-benchmark benchmark-tables sweep mlflow-server
 
 help: ## list the targets (target names in colour only on a terminal)
 	@if [ -t 1 ]; then c='\033[36m'; r='\033[0m'; else c=''; r=''; fi; \
@@ -38,7 +38,9 @@ run: setup ## the main job: every stage notebook in order with defaults (offline
 data: setup ## generate the default synthetic BNPL world (data/synthetic/default) with its data card
 	$(BNPL) run 01_data_prep
 
-test: setup ## run the test suite (real-data tests skip when ../shared/data is absent)
+test: setup ## lint (ruff), type check of src/ (mypy), then the test suite (real-data tests skip when ../shared/data is absent)
+	$(VENV)/bin/ruff check src tests experiments
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 test-fast: setup ## the test suite without the stage-notebook smoke tests (marked slow)
@@ -68,6 +70,9 @@ mlflow-server: setup ## MLflow tracking server on 127.0.0.1:$(PORT), PostgreSQL 
 lint: setup ## ruff over src/, tests/ and experiments/
 	$(VENV)/bin/ruff check src tests experiments
 
+typecheck: setup ## mypy over src/bnpl (settings in pyproject.toml: lenient, not --strict)
+	$(VENV)/bin/mypy
+
 fraud-benchmark: setup ## fraud model zoo on S-FFSD and AMLSim from ../shared/data (minutes)
 	$(BNPL) fraud benchmark --dataset s-ffsd --path $(SHARED_DATA)/fraud/s-ffsd --split random --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-random.json
 	$(BNPL) fraud benchmark --dataset s-ffsd --path $(SHARED_DATA)/fraud/s-ffsd --split temporal --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-temporal.json
@@ -81,7 +86,7 @@ benchmark-tables: setup ## docs/benchmarks-tables.md from the benchmark JSON in 
 	$(BNPL) report benchmarks --json reports/benchmarks/*.json --out docs/benchmarks-tables.md
 
 clean: ## remove generated outputs: runs/, reports/, data/ contents, mlflow.db (keeps .venv)
-	rm -rf runs reports mlflow.db mlruns mlartifacts .pytest_cache .ruff_cache
+	rm -rf runs reports mlflow.db mlflow.db.lock mlruns mlartifacts .pytest_cache .ruff_cache .mypy_cache
 	find data -mindepth 1 ! -name README.md -exec rm -rf {} +
 
 distclean: clean ## clean, and remove .venv too

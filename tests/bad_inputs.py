@@ -1,7 +1,7 @@
-"""Catalogue of bad or odd inputs to the data layer, run through the real CLI (``bnpl data ...``).
+"""Catalogue of bad or odd inputs, run through the real CLI (``bnpl data ...``, the benchmark options of
+``bnpl fraud`` and ``bnpl recsys``, the parameters of ``bnpl run``).
 
-Each :class:`Case` writes a few small files into a temporary folder and calls ``bnpl data card`` or
-``bnpl data generate`` in-process. :func:`run_case` returns what a user sees: the exit code, the
+Each :class:`Case` writes a few small files into a temporary folder and calls the CLI in-process. :func:`run_case` returns what a user sees: the exit code, the
 first line of stderr (errors and ``warning:`` lines) and, for an uncaught exception, its type.
 ``tests/test_bad_input.py`` checks every case against its expectation; running this module
 (``.venv/bin/python -m tests.bad_inputs``) rewrites the table in ``docs/bad-input.md``.
@@ -89,6 +89,15 @@ def amazon(meta: str = META, inter_: str = AMZ, **expect) -> tuple:
 
 def world(config: str | bytes, extra: dict | None = None, **expect) -> tuple:
     return card("synthetic", "w", {"w/world_config.json": config, **(extra or {})}, **expect)
+
+
+def fraud_bench(*opts: str, out: str = "{tmp}/r.json", **expect) -> tuple:
+    return (["fraud", "benchmark", "--dataset", "s-ffsd", "--path", "{tmp}/S-FFSD.csv", "--out", out, *opts],
+            {"S-FFSD.csv": SFFSD}, expect)
+
+
+def recsys_bench(*opts: str, out: str = "{tmp}/r.json", **expect) -> tuple:
+    return ["recsys", "benchmark", "--data", "{tmp}/inter.csv", "--out", out, *opts], {"inter.csv": INTER}, expect
 
 
 def _meta_row(value: str) -> str:
@@ -261,6 +270,52 @@ CASES: list[Case] = [
                                             {}, {"error": ("fraud rates",)})),
     _c("generate --out under a file", (["data", "generate", "--out", "{tmp}/f/world", "--no-progress"], {"f": "x"},
                                        {"error": ("is a file",)})),
+    # ---- benchmark options: checked before the data is loaded or any model runs
+    _c("fraud benchmark --seeds -1", fraud_bench("--seeds", "-1", error=("'--seeds'", "-1"))),
+    _c("fraud benchmark --seeds 2**40", fraud_bench("--seeds", str(2**40), error=("'--seeds'", str(2**40)))),
+    _c("fraud benchmark --seeds 0 0", fraud_bench("--seeds", "0", "0", error=("'--seeds'", "twice"))),
+    _c("fraud benchmark --hidden -4", fraud_bench("--hidden", "-4", error=("'--hidden'", "-4"))),
+    _c("fraud benchmark --hidden 0", fraud_bench("--hidden", "0", error=("'--hidden'",))),
+    _c("fraud benchmark --hidden 100000000", fraud_bench("--hidden", "100000000", error=("'--hidden'",))),
+    _c("fraud benchmark --epochs 0", fraud_bench("--epochs", "0", error=("'--epochs'",))),
+    _c("fraud benchmark --epochs 10**9", fraud_bench("--epochs", str(10**9), error=("'--epochs'",))),
+    _c("fraud benchmark --models nope", fraud_bench("--models", "nope", error=("--models", "nope"))),
+    _c("fraud benchmark --out under a file", fraud_bench(out="{tmp}/S-FFSD.csv/r.json", error=("is a file",))),
+    _c("fraud benchmark --out is a folder", fraud_bench(out="{tmp}", error=("is a folder",))),
+    _c("fraud latency --cutoff 1.5", (["fraud", "latency", "--dataset", "s-ffsd", "--path", "{tmp}/S-FFSD.csv",
+                                       "--cutoff", "1.5"], {"S-FFSD.csv": SFFSD}, {"error": ("'--cutoff'",)})),
+    _c("fraud latency --batch-size 0", (["fraud", "latency", "--dataset", "s-ffsd", "--path", "{tmp}/S-FFSD.csv",
+                                         "--batch-size", "0"], {"S-FFSD.csv": SFFSD}, {"error": ("'--batch-size'",)})),
+    _c("recsys benchmark --k 0", recsys_bench("--k", "0", error=("'--k'",))),
+    _c("recsys benchmark --k -3", recsys_bench("--k", "-3", error=("'--k'", "-3"))),
+    _c("recsys benchmark --k 1000000000000", recsys_bench("--k", str(10**12), error=("'--k'",))),
+    _c("recsys benchmark --seeds -1", recsys_bench("--seeds", "-1", error=("'--seeds'",))),
+    _c("recsys benchmark --seeds 1099511627776", recsys_bench("--seeds", str(2**40), error=("'--seeds'",))),
+    _c("recsys benchmark --jobs 0", recsys_bench("--jobs", "0", error=("'--jobs'",))),
+    _c("recsys benchmark --threads 0", recsys_bench("--threads", "0", error=("'--threads'",))),
+    _c("recsys benchmark --time-budget inf", recsys_bench("--time-budget", "inf", error=("'--time-budget'",))),
+    _c("recsys benchmark --time-budget -1", recsys_bench("--time-budget", "-1", error=("'--time-budget'",))),
+    _c("recsys benchmark --models nope", recsys_bench("--models", "nope", error=("unknown model 'nope'",))),
+    _c("recsys benchmark --out under a file", recsys_bench(out="{tmp}/inter.csv/r.json", error=("is a file",))),
+    # ---- bnpl run: notebook parameters, checked before a kernel starts
+    _c("run 01_data_prep -p seed true", (["run", "01_data_prep", "-p", "seed", "true", "--out-root", "{tmp}/runs"], {},
+                                         {"error": ("'seed'", "boolean")})),
+    _c("run 01_data_prep -p days inf", (["run", "01_data_prep", "-p", "days", "inf", "--out-root", "{tmp}/runs"], {},
+                                        {"error": ("'days'",)})),
+    _c("run 01_data_prep -p mule_rate -0.1", (["run", "01_data_prep", "-p", "mule_rate", "-0.1", "--out-root",
+                                               "{tmp}/runs"], {}, {"error": ("'mule_rate'",)})),
+    _c("run 01_data_prep: fraud rates adding up to 0.4", (["run", "01_data_prep", *[a for t in ("mule", "scam",
+        "account_takeover", "synthetic_identity") for a in ("-p", f"{t}_rate", "0.1")], "--out-root", "{tmp}/runs"], {},
+        {"error": ("fraud rates",)})),
+    _c("run -f a folder", (["run", "01_data_prep", "-f", "{tmp}/d", "--out-root", "{tmp}/runs"], {"d/x": "x"},
+                           {"error": ("d", "folder")})),
+    # ---- bnpl runs clean
+    _c("runs clean --older-than -1", (["runs", "clean", "--runs-dir", "{tmp}", "--older-than", "-1"], {},
+                                      {"error": ("'--older-than'", "-1")})),
+    _c("runs clean --older-than nan", (["runs", "clean", "--runs-dir", "{tmp}", "--older-than", "nan"], {},
+                                       {"error": ("'--older-than'", "finite")})),
+    _c("runs clean --runs-dir that does not exist", (["runs", "clean", "--runs-dir", "{tmp}/nope"], {},
+                                                     {"error": ("nope", "no such folder")})),
     _c("generate --out a folder bnpl did not write", (["data", "generate", "--out", "{tmp}/mine", "--no-progress"],
                                                       {"mine/notes.txt": "x"}, {"error": ("did not write",)})),
 ]

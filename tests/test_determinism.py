@@ -1,5 +1,6 @@
-"""Same seed, same world: equal content hashes of every table and byte-identical Parquet files,
-in-process and through two separate `bnpl data generate` processes."""
+"""Same seed, same numbers: equal content hashes of every table and byte-identical Parquet files,
+in-process and through two separate `bnpl data generate` processes; identical LightGBM metrics and
+scores; fraud GNN metrics within 1e-6 on CPU with torch's deterministic algorithms."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 from bnpl.data.synthetic import WorldConfig, generate_world, save_world
+from bnpl.fraud.models import GNN_MODELS
 
 
 def content_hashes(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
@@ -52,3 +54,53 @@ def test_bnpl_data_generate_twice_gives_byte_identical_parquet(tmp_path):
         assert p.returncode == 0, err
     fa = file_hashes(tmp_path / "a")
     assert any(n.endswith(".parquet") for n in fa) and fa == file_hashes(tmp_path / "b")
+
+
+def _metrics(result) -> dict[str, dict[str, float]]:
+    return {name: {k: v for k, v in r.metrics.items() if k != "seconds"} for name, r in result.models.items()}
+
+
+def test_same_seed_gives_identical_gradient_boosting_metrics():
+    from bnpl.fraud.benchmark import BenchmarkConfig, run_seed
+    from tests.fixtures.planted import planted_ring_data
+
+    cfg = BenchmarkConfig(models=["lgbm_tabular", "lgbm_graph"], test_size=0.3, val_size=0.2)
+    a, b = (run_seed(planted_ring_data(n=200), cfg, seed=3, progress=False) for _ in range(2))
+    assert _metrics(a) == _metrics(b)                    # exactly, not approximately
+    for name in cfg.models:
+        assert (a.models[name].scores == b.models[name].scores).all()
+    c = run_seed(planted_ring_data(n=200), cfg, seed=4, progress=False)
+    assert _metrics(c) != _metrics(a)                    # the comparison does see the seed
+
+
+@pytest.fixture
+def deterministic_torch():
+    import torch
+
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    yield
+    torch.use_deterministic_algorithms(before)
+
+
+@pytest.mark.parametrize("name", [m for m in ("sage", "gatv2", "dir_sage") if m in GNN_MODELS])
+def test_same_seed_gives_gnn_metrics_within_1e_6(name, deterministic_torch):
+    import numpy as np
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from bnpl.data.subset import label_vector
+    from bnpl.fraud.graph import build_homogeneous_graph
+    from bnpl.fraud.train import TrainConfig, train_gnn
+    from tests.fixtures.planted import planted_ring_data
+
+    d = planted_ring_data(n=300)
+    g, y = build_homogeneous_graph(d), label_vector(d)
+    ids = np.arange(300)
+    train, val, test = ids[ids % 3 == 0], ids[ids % 3 == 1], ids[ids % 3 == 2]
+    cfg = TrainConfig(epochs=8, hidden=16, patience=8)
+    runs = [train_gnn(name, g, y, train, val, seed=7, cfg=cfg).scores for _ in range(2)]
+    np.testing.assert_allclose(runs[0], runs[1], atol=1e-6, rtol=0)
+    for metric in (roc_auc_score, average_precision_score):
+        assert abs(metric(y[test], runs[0][test]) - metric(y[test], runs[1][test])) <= 1e-6
+    other = train_gnn(name, g, y, train, val, seed=8, cfg=cfg).scores
+    assert np.abs(other - runs[0]).max() > 1e-6          # the comparison does see the seed

@@ -16,7 +16,7 @@ import sys
 from bnpl.errors import BnplError, BnplWarning
 
 AREAS = ("bnpl.runner_cli", "bnpl.data.cli", "bnpl.fraud.cli", "bnpl.recsys.cli", "bnpl.creative.cli", "bnpl.sweep.cli",
-         "bnpl.report")
+         "bnpl.report", "bnpl.retention")
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -106,11 +106,14 @@ def main(argv: list[str] | None = None) -> int:
         with _one_line_warnings(args.command):
             rc = args.func(args)
     except BnplError as e:
-        print(f"bnpl {args.command}: error: {e}", file=sys.stderr)
+        from bnpl.secrets import redact
+
+        print(redact(f"bnpl {args.command}: error: {e}"), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM during a notebook (bnpl.runner.Terminated)
+        terminated = str(e) == "SIGTERM"
+        print(f"bnpl {args.command}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     return int(rc or 0)
 
 

@@ -9,16 +9,32 @@ so that ``bnpl run`` can check overrides before execution starts.
 from __future__ import annotations
 
 import importlib
+import types
+import typing
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from bnpl.errors import BnplError
 
 
 class NotebookParams(BaseModel):
-    """Base class: unknown names are errors, values are checked on assignment too."""
+    """Base class: unknown names are errors, values are checked on assignment too, NaN and infinities are refused."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value, info: ValidationInfo):
+        """``-p seed true`` is refused: pydantic would read ``True`` as the number 1."""
+        if isinstance(value, bool) and info.field_name and not admits_bool(cls.model_fields[info.field_name].annotation):
+            raise ValueError("expected a number, got a boolean")
+        return value
 
     def _repr_html_(self) -> str:
         """Shown by Jupyter (and the rendered report) as a table of names and values, not a repr."""
@@ -32,6 +48,15 @@ class NotebookParams(BaseModel):
         field of the model is read from the variable of the same name, so no name is restated; a bad
         value raises BnplError naming the parameter."""
         return validate(cls, {k: namespace[k] for k in cls.model_fields if k in namespace})
+
+
+def admits_bool(annotation) -> bool:
+    """Whether a field annotated ``annotation`` may hold a bool (``bool``, ``bool | None``, ``Any``...)."""
+    if annotation in (bool, typing.Any, object):
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(admits_bool(a) for a in typing.get_args(annotation))
+    return typing.get_origin(annotation) is typing.Literal and any(isinstance(a, bool) for a in typing.get_args(annotation))
 
 
 def load_params_model(spec: str) -> type[NotebookParams]:
@@ -48,7 +73,10 @@ def validation_message(err: ValidationError) -> str:
     """One line naming each offending parameter."""
     parts = []
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"]) or "parameters"
+        loc = ".".join(str(x) for x in e["loc"])
+        if not loc:  # a rule over several parameters (a model validator)
+            parts.append(f"parameters: {e['msg'].removeprefix('Value error, ')}")
+            continue
         parts.append(f"parameter {loc!r}: {e['msg']} (got {e.get('input')!r})" if e["type"] != "extra_forbidden"
                      else f"parameter {loc!r}: unknown parameter")
     return "; ".join(parts)

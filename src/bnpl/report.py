@@ -72,7 +72,7 @@ def mlflow_link(rec: dict) -> str | None:
 
 def data_warning(latest: dict[str, dict]) -> str:
     """A warning box when the latest finished runs of the stages read different data."""
-    seen = {nb: data_read(r) for nb, r in latest.items() if data_read(r)}
+    seen = {nb: d for nb, r in latest.items() if (d := data_read(r))}
     if len({d["hash"] for d in seen.values()}) <= 1:
         return ""
     items = "".join(f"<li><b>{esc(nb)}</b>: {esc(data_label(d))}</li>" for nb, d in seen.items())
@@ -209,6 +209,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from bnpl import stale_runs, store
+
+    killed = stale_runs.reap(store.client(), args.runs_dir)  # runs whose process is gone show as KILLED
+    if killed:
+        print(f"marked {len(killed)} run(s) KILLED: their bnpl run process is gone")
     index = build_report(args.runs_dir, args.out)
     print(f"report: {index}")
     return 0

@@ -95,17 +95,23 @@ def notebook_defaults(nb_path: Path) -> tuple[dict[str, Any], str | None]:
 
 
 def check_params(nb_path: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge overrides into the notebook's defaults, rejecting unknown or ill-typed ones before execution."""
+    """Merge overrides into the notebook's defaults, rejecting unknown or ill-typed ones before execution.
+
+    The values come back converted as the notebook will hold them (``days`` 30 -> 30.0 for a float):
+    the runner injects and logs these, so the runner and the notebook never log two values for one key.
+    """
     defaults, model_spec = notebook_defaults(nb_path)
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
         raise BnplError(f"{nb_path.stem}: unknown parameter {unknown[0]!r} (known: {', '.join(sorted(defaults))})")
     merged = {**defaults, **overrides}
     if model_spec:
-        validate(load_params_model(model_spec), merged)
-    else:
-        for k, v in overrides.items():
-            _check_type(k, v, defaults[k])
+        checked = validate(load_params_model(model_spec), merged).model_dump()
+        return {k: checked.get(k, v) for k, v in merged.items()}
+    for k, v in overrides.items():
+        _check_type(k, v, defaults[k])
+        if isinstance(defaults[k], float) and isinstance(v, int):
+            merged[k] = float(v)
     return merged
 
 
@@ -174,14 +180,31 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     ``parent_run_id`` nests the run under that MLflow run (a sweep's trials under the sweep).
     """
     import mlflow
-    import papermill
-    from mlflow.tracking import MlflowClient
-    from papermill.exceptions import PapermillExecutionError
+
+    from bnpl import stale_runs, store
+    from bnpl.output_lock import claim_outputs
 
     nb_path = resolve_notebook(notebook)
     merged = check_params(nb_path, dict(params or {}))
-    overrides = dict(params or {})
+    overrides = {k: merged[k] for k in params or {}}  # injected as validated, the values logged below
     _check_kernel()
+    uri = tracking_uri()
+    client = store.client(uri)      # created and migrated under a lock; an HTTP server that does not answer fails here
+    stale_runs.reap(client, Path(out_root or RUNS_DIR))
+    with claim_outputs(nb_path.stem, merged):  # a second run writing the same out_dir is refused
+        mlflow.set_tracking_uri(uri)
+        return _execute(client, nb_path, merged, overrides, out_root=out_root, experiment=experiment,
+                        progress=progress, log_output=log_output, parent_run_id=parent_run_id)
+
+
+def _execute(client, nb_path: Path, merged: dict, overrides: dict, *, out_root, experiment, progress, log_output,
+             parent_run_id) -> RunResult:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from bnpl import stale_runs
+    from bnpl.secrets import redact
+    from bnpl.tracking import log_params
 
     stem = nb_path.stem
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -194,50 +217,95 @@ def run_notebook(notebook: str | Path, params: Mapping[str, Any] | None = None, 
     executed = out_dir / nb_path.name
     html = out_dir / f"{stem}.html"
 
-    uri = tracking_uri()
-    client = MlflowClient(tracking_uri=uri)
-    mlflow.set_tracking_uri(uri)
-    exp_name = experiment or stem
-    exp_id = ensure_experiment(client, exp_name)
+    exp_id = ensure_experiment(client, experiment or stem)
+    owner = stale_runs.owner_tags()
     run = client.create_run(exp_id, run_name=f"{stem}-{stamp}", tags={
-        "notebook": nb_path.name, "git_commit": git_commit(), "run_dir": str(out_dir),
+        "notebook": nb_path.name, "git_commit": git_commit(), "run_dir": str(out_dir), **owner,
         "mlflow.source.name": str(nb_path.relative_to(REPO_ROOT)) if nb_path.is_relative_to(REPO_ROOT) else str(nb_path),
         **({"mlflow.parentRunId": parent_run_id} if parent_run_id else {}),
     })
     run_id = run.info.run_id
-    from bnpl.tracking import log_params
-
     log_params(merged, run_id=run_id)
     result = RunResult(stem, run_id, out_dir, executed, None, "RUNNING", merged)
+    # the runner's marker: a run folder with status RUNNING whose process is gone was killed (bnpl.stale_runs)
+    write_json(out_dir / "run.json", {"notebook": stem, "status": "RUNNING", "run_id": run_id, "params": merged,
+                                      "started_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                      "host": owner[stale_runs.HOST_TAG], "pid": os.getpid(),
+                                      "experiment_id": exp_id})
     t0 = time.perf_counter()
     # Progress bars are for terminals and JupyterLab; in a rendered report they are noise.
-    env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": uri, "TQDM_DISABLE": "1",
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # figures inline, whatever the caller set
+    env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": client.tracking_uri,
+           "TQDM_DISABLE": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # figures inline
     try:
-        with _env(env), _echo_progress(out_dir / PROGRESS_FILE, progress):
+        with _env(env), _echo_progress(out_dir / PROGRESS_FILE, progress), _sigterm_as_interrupt():
             papermill.execute_notebook(str(nb_path), str(executed), parameters=overrides, kernel_name=KERNEL_NAME, language="python",
-                                       cwd=str(REPO_ROOT), progress_bar=progress, log_output=log_output)
+                                       cwd=str(REPO_ROOT), progress_bar=progress, log_output=log_output,
+                                       kernel_manager_class=_kernel_manager(out_dir / KERNEL_LOG))
     except PapermillExecutionError as e:
         result.seconds = time.perf_counter() - t0
         result.status = "FAILED"
-        message = f"{stem}: cell {e.cell_index} (execution {e.exec_count}) failed: {e.ename}: {e.evalue}".splitlines()[0]
+        message = redact(f"{stem}: cell {e.cell_index} (execution {e.exec_count}) failed: {e.ename}: {e.evalue}".splitlines()[0])
         client.set_tag(run_id, "failed_cell", str(e.cell_index))
-        client.set_tag(run_id, "error", f"{e.ename}: {e.evalue}"[:5000])
+        client.set_tag(run_id, "error", redact(f"{e.ename}: {e.evalue}")[:5000])
         _finish(client, run_id, executed, html, result, "FAILED")
         raise NotebookFailed(f"{message} (executed notebook kept at {executed})", result) from None
     except BaseException as e:
         result.seconds = time.perf_counter() - t0
-        result.status = "FAILED"
-        client.set_tag(run_id, "error", f"{type(e).__name__}: {e}"[:5000])
-        _finish(client, run_id, executed, html, result, "FAILED" if not isinstance(e, KeyboardInterrupt) else "KILLED")
+        interrupted = isinstance(e, KeyboardInterrupt)
+        result.status = "KILLED" if interrupted else "FAILED"
+        error = f"{type(e).__name__}: {e}" if not interrupted else f"interrupted ({e or 'Ctrl-C'})"
+        client.set_tag(run_id, "error", redact(error)[:5000])
+        _finish(client, run_id, executed, html, result, result.status)
         if isinstance(e, (KeyboardInterrupt, BnplError)):
             raise
-        raise NotebookFailed(f"{stem}: could not execute: {type(e).__name__}: {e}".splitlines()[0], result) from e
+        raise NotebookFailed(redact(f"{stem}: could not execute: {type(e).__name__}: {e}".splitlines()[0]), result) from e
     result.seconds = time.perf_counter() - t0
     result.status = "FINISHED"
     client.log_metric(run_id, "runtime_seconds", result.seconds)
     _finish(client, run_id, executed, html, result, "FINISHED")
     return result
+
+
+#: the kernel process's own stderr (not a cell's output, which goes into the notebook): kept in the run folder,
+#: so that its shutdown messages after Ctrl-C or SIGTERM do not flood the console of ``bnpl run``
+KERNEL_LOG = "kernel.log"
+
+
+def _kernel_manager(log: Path) -> type:
+    """A jupyter_client kernel manager class whose kernel writes its stderr to ``log``."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):  # type: ignore[override]
+            with open(log, "ab") as fh:  # the kernel process keeps its own copy of the descriptor
+                return await super().start_kernel(stderr=fh, **kw)
+
+    return LoggedKernelManager
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that papermill shuts the kernel down and the run is closed as KILLED."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs (in the main thread), SIGTERM raises :class:`Terminated`: the kernel is shut
+    down (no orphan that keeps writing), its connection file removed, the MLflow run marked KILLED."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated("SIGTERM")
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 @contextlib.contextmanager
@@ -277,8 +345,11 @@ def _echo_progress(path: Path, enabled: bool, interval: float = 0.5) -> Iterator
 
 
 def _finish(client, run_id: str, executed: Path, html: Path, result: RunResult, status: str) -> None:
+    from bnpl.secrets import redact_notebook
+
     if executed.exists():
         try:
+            redact_notebook(executed)  # a secret a cell printed never reaches the HTML, the run folder or MLflow
             render_html(executed, html)
             result.html_path = html
         except Exception as e:  # a rendering problem must not hide the run's own outcome

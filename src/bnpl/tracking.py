@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bnpl.config import RUNS_DIR, tracking_uri
+from bnpl.config import RUNS_DIR
 
 RUN_ID_ENV = "BNPL_MLFLOW_RUN_ID"
 RUN_DIR_ENV = "BNPL_RUN_DIR"
@@ -65,9 +65,9 @@ def ensure_experiment(client, name: str, attempts: int = 5) -> str:
 
 
 def _client():
-    from mlflow.tracking import MlflowClient
+    from bnpl.store import client
 
-    return MlflowClient(tracking_uri=tracking_uri())
+    return client()
 
 
 def _clean_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:

@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ def quality(image: Image.Image) -> dict[str, float]:
     """Sharpness (mean edge strength), contrast (luminance spread), exposure (share not clipped), all measured
     at 128 x 128 so they do not depend on the file's size, resolution (short side / 512, capped at 1) and
     their mean as ``score`` in [0, 1]."""
-    g = image.convert("L").resize((128, 128), Image.BILINEAR)
+    g = image.convert("L").resize((128, 128), Image.Resampling.BILINEAR)
     lum = np.asarray(g, dtype=np.float32) / 255
     edges = np.asarray(g.filter(ImageFilter.FIND_EDGES), dtype=np.float32)[1:-1, 1:-1] / 255
     parts = {"sharpness": float(min(1.0, edges.mean() * 10)), "contrast": float(min(1.0, lum.std() * 4)),
@@ -59,7 +60,7 @@ def clean_image(image: Image.Image, size: int = 256, tolerance: int = 18) -> tup
     side = max(w, h)
     padded = Image.new("RGB", (side, side), tuple(int(v) for v in bg))
     padded.paste(im, ((side - w) // 2, (side - h) // 2))
-    resample = Image.LANCZOS if side > size else Image.NEAREST  # upscaling small art keeps hard edges
+    resample = Image.Resampling.LANCZOS if side > size else Image.Resampling.NEAREST  # upscaling small art keeps hard edges
     out = padded.resize((size, size), resample)
     contrast = ImageOps.autocontrast(out, cutoff=1)
     a = np.asarray(contrast, dtype=np.float32)
@@ -157,7 +158,7 @@ def _process(f: Path, rel: str, sha: str, out: Path, cfg: EnrichConfig, editor) 
     with atomic_path(out / name, suffix=".png") as tmp:
         cleaned.save(tmp, format="PNG")
     return {"sha256": sha, "output": name, "pixels_sha256": hashlib.sha256(src.tobytes()).hexdigest(),
-            "phash": str(imagehash.phash(src)), "tiny_rgb": src.resize((8, 8), Image.BILINEAR).tobytes().hex(),
+            "phash": str(imagehash.phash(src)), "tiny_rgb": src.resize((8, 8), Image.Resampling.BILINEAR).tobytes().hex(),
             "quality_before": quality(src)["score"],
             "quality_after": quality(cleaned)["score"], **changes}
 
@@ -172,9 +173,10 @@ def summary_table(done: dict, near_distance: int) -> pd.DataFrame:
     rows.index.name = "image"
     if "pixels_sha256" not in rows:
         return rows
-    exact, near = [], []
+    exact: list[str | None] = []
+    near: list[str | None] = []
     first_by_pixels: dict[str, str] = {}
-    hashes: list[tuple[str, object, object]] = []
+    hashes: list[tuple[str, Any, np.ndarray]] = []
     for name, r in rows.iterrows():
         if not isinstance(r.get("phash"), str):
             exact.append(None)

@@ -69,8 +69,8 @@ class Guardrails:
         if product_ids is None:
             prices = self.prices
             return prices | {instalment_amount(p, self.cfg.n_payments) for p in prices}
-        prices = [float(self.catalogue.loc[int(i), "price"]) for i in product_ids]
-        totals = set(prices) | ({round(sum(prices), 2)} if len(prices) > 1 else set())
+        chosen = [float(self.catalogue.loc[int(i), "price"]) for i in product_ids]
+        totals = set(chosen) | ({round(sum(chosen), 2)} if len(chosen) > 1 else set())
         return {round(x, 2) for x in totals} | {instalment_amount(t, self.cfg.n_payments) for t in totals}
 
     def check(self, text: str, kind: str, product_ids: Iterable[int] | None = None) -> list[Check]:

@@ -16,7 +16,7 @@ THUMB = 150
 
 
 @functools.lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """DejaVu Sans (shipped with matplotlib; it has the × sign), Pillow's default font otherwise."""
     from matplotlib import font_manager
 
@@ -50,7 +50,7 @@ def render_page(products: pd.DataFrame, headline: str, captions: list[str], disc
         r, c = divmod(i, cols)
         x0, y0 = PAD + c * (TILE + PAD), head_h + PAD + r * (tile_h + PAD)
         draw.rectangle([x0, y0, x0 + TILE, y0 + tile_h], fill=(255, 255, 255), outline=(220, 215, 205))
-        thumb = thumbnail(p["thumbnail_png"]).resize((THUMB, THUMB), Image.NEAREST)
+        thumb = thumbnail(p["thumbnail_png"]).resize((THUMB, THUMB), Image.Resampling.NEAREST)
         page.paste(thumb, (x0 + (TILE - THUMB) // 2, y0 + 8))
         layout.append({"role": "thumbnail", "text": "", "box": [x0 + (TILE - THUMB) // 2, y0 + 8,
                                                                  x0 + (TILE + THUMB) // 2, y0 + 8 + THUMB], "tile": i})
@@ -75,5 +75,5 @@ def collage(images: list[Image.Image], size: int = 512) -> Image.Image:
     cell = size // cols
     for i, im in enumerate(images):
         r, c = divmod(i, cols)
-        page.paste(im.convert("RGB").resize((cell, cell), Image.NEAREST), (c * cell, r * cell))
+        page.paste(im.convert("RGB").resize((cell, cell), Image.Resampling.NEAREST), (c * cell, r * cell))
     return page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ class DataCard:
             lines += ["", f"{name}:", df.to_string()]
         return "\n".join(lines)
 
-    def figures(self) -> dict[str, object]:
+    def figures(self) -> dict[str, Any]:
         """Matplotlib figures keyed by a file-friendly name."""
         import matplotlib
 
@@ -207,6 +208,7 @@ def _degree_figure(card: DataCard):
 def _time_figure(card: DataCard):
     import matplotlib.pyplot as plt
 
+    assert card.times is not None  # figures() draws it only when there are times
     t = card.times[np.isfinite(card.times)]
     fig, ax = plt.subplots(figsize=(7.5, 3))
     ax.hist(t, bins=min(200, max(10, len(np.unique(np.floor(t)))) if len(t) else 10), color="tab:blue")
@@ -232,6 +234,7 @@ def _typology_figure(card: DataCard):
 def _delay_figure(card: DataCard):
     import matplotlib.pyplot as plt
 
+    assert card.label_delays is not None  # figures() draws it only when there are delays
     fig, ax = plt.subplots(figsize=(6, 3))
     for typ, grp in card.label_delays.groupby("typology"):
         ax.hist(grp["delay"], bins=40, histtype="step", label=str(typ))

@@ -27,6 +27,7 @@ already occurs in train are dropped by default: a repeat purchase is not a new r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ class Split:
         rows = []
         for part in ("train", "val", "test"):
             ids = getattr(self, part)
-            row = {"part": part, "nodes": len(ids)}
+            row: dict[str, Any] = {"part": part, "nodes": len(ids)}
             if self.labels is not None:
                 y = self.labels.reindex(ids).to_numpy()
                 row["fraud"] = int(np.nansum(y))
@@ -106,8 +107,8 @@ def all_rows_split(data: FraudData, test_size: float = 0.6, val_size: float = 0.
     except ValueError as e:                              # a class too small for the requested sizes
         raise BnplError(f"all_rows_split: {n} target nodes cannot be split with test_size={test_size}, "
                         f"val_size={val_size} ({e})") from None
-    keep = [np.sort(part[cls[part] != 2]) for part in (train, val, test)]
-    return Split(*keep, method="all_rows_stratified", labels=lab.set_index("node_id")["label"])
+    tr, va, te = (np.sort(part[cls[part] != 2]) for part in (train, val, test))
+    return Split(tr, va, te, method="all_rows_stratified", labels=lab.set_index("node_id")["label"])
 
 
 def temporal_split(data: FraudData, val_frac: float = 0.15, test_frac: float = 0.2,

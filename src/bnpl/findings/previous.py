@@ -29,15 +29,13 @@ def current_run() -> RunSnapshot | None:
 def previous_run(run_id: str | None = None) -> RunSnapshot | None:
     """The latest FINISHED run of the same MLflow experiment started before ``run_id`` (default: the
     active run), or None (first run, or no MLflow run at all)."""
-    from mlflow.tracking import MlflowClient
-
-    from bnpl.config import tracking_uri
+    from bnpl import store
     from bnpl.tracking import active_run_id
 
     rid = run_id or active_run_id()
     if rid is None:
         return None
-    client = MlflowClient(tracking_uri=tracking_uri())
+    client = store.client()
     run = client.get_run(rid)
     query = "attributes.status = 'FINISHED'"
     if "'" not in run.data.tags.get("notebook", "'"):   # the runner tags a notebook's own runs, not their children
@@ -52,17 +50,15 @@ def previous_run(run_id: str | None = None) -> RunSnapshot | None:
 
 
 def _snapshot(run_id: str) -> RunSnapshot:
-    from mlflow.tracking import MlflowClient
+    from bnpl import store
 
-    from bnpl.config import tracking_uri
-
-    return _from_run(MlflowClient(tracking_uri=tracking_uri()).get_run(run_id))
+    return _from_run(store.client().get_run(run_id))
 
 
 def _from_run(r) -> RunSnapshot:
     import datetime as dt
 
-    started = dt.datetime.fromtimestamp(r.info.start_time / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    started = dt.datetime.fromtimestamp(r.info.start_time / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return RunSnapshot(r.info.run_id, dict(r.data.params), dict(r.data.metrics), started)
 
 

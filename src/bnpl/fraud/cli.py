@@ -8,6 +8,10 @@ from bnpl.data.datasets import FRAUD_DATASET_NAMES, FRAUD_SPLITS
 from bnpl.errors import BnplError
 from bnpl.fraud.defaults import DEFAULT_EPOCHS, DEFAULT_HIDDEN, FAST_MODELS
 
+#: upper bounds of the GNN options: far above any useful value, low enough that a typo fails at once
+#: instead of allocating a 10^8-wide layer or training for days
+MAX_EPOCHS, MAX_HIDDEN = 10_000, 4096
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("fraud", help="fraud detection experiments")
@@ -48,6 +52,21 @@ def _refit_flag(refit: bool | None) -> str:
     return "" if refit is None else " --refit" if refit else " --no-refit"
 
 
+def check_benchmark_options(args: argparse.Namespace) -> None:
+    """Every option of ``bnpl fraud benchmark`` checked before loading anything: one line naming the option."""
+    from bnpl import cli_checks
+    from bnpl.fraud.models import MODELS
+    from bnpl.io import check_output
+
+    bad = [m for m in args.models or [] if m not in MODELS]
+    if bad:
+        raise BnplError(f"--models: unknown model(s) {bad}; expected some of {list(MODELS)}")
+    cli_checks.in_range("--epochs", args.epochs, 1, MAX_EPOCHS)
+    cli_checks.in_range("--hidden", args.hidden, 1, MAX_HIDDEN)
+    cli_checks.seeds("--seeds", args.seeds)
+    check_output(args.out)
+
+
 def benchmark(args: argparse.Namespace) -> int:
     from bnpl.data.datasets import fraud_dataset
     from bnpl.fraud.benchmark import (
@@ -56,14 +75,9 @@ def benchmark(args: argparse.Namespace) -> int:
         results_table,
         run_benchmark,
     )
-    from bnpl.fraud.models import MODELS
     from bnpl.io import write_json
 
-    bad = [m for m in args.models or [] if m not in MODELS]
-    if bad:
-        raise BnplError(f"--models: unknown model(s) {bad}; expected some of {list(MODELS)}")
-    if args.epochs < 1:
-        raise BnplError(f"--epochs must be >= 1 (got {args.epochs})")
+    check_benchmark_options(args)
     dataset = fraud_dataset(args.dataset)
     data = dataset.load(args.path)
     models = args.models or default_models(data)
@@ -89,9 +103,17 @@ def benchmark(args: argparse.Namespace) -> int:
 
 
 def latency(args: argparse.Namespace) -> int:
+    from bnpl import cli_checks
     from bnpl.data.datasets import fraud_dataset
     from bnpl.fraud.inductive import latency_report
-    from bnpl.io import write_json
+    from bnpl.io import check_output, write_json
+
+    cli_checks.in_range("--cutoff", args.cutoff, 0.05, 0.95)
+    cli_checks.in_range("--batch-size", args.batch_size, 1, 10**6)
+    cli_checks.in_range("--batches", args.batches, 1, 10**4)
+    cli_checks.seeds("--seed", [args.seed])
+    if args.out:
+        check_output(args.out)
 
     data = fraud_dataset(args.dataset).load(args.path)
     rep = latency_report(data, args.cutoff, args.batch_size, args.batches, args.seed)

@@ -27,6 +27,27 @@ def register(subparsers) -> None:
     b.set_defaults(func=benchmark_command)
 
 
+#: a ranking cut-off beyond this is a typo (the metrics allocate users x k)
+MAX_K = 1000
+
+
+def check_benchmark_options(args: argparse.Namespace) -> None:
+    """Every option of ``bnpl recsys benchmark`` checked before loading anything: one line naming the option."""
+    from bnpl import cli_checks
+    from bnpl.io import check_output
+    from bnpl.recsys.models import model_class
+
+    for m in args.models:
+        model_class(m)
+    cli_checks.in_range("--k", args.k, 1, MAX_K)
+    cli_checks.seeds("--seeds", args.seeds)
+    cli_checks.in_range("--threads", args.threads, 1, 256)
+    cli_checks.in_range("--jobs", args.jobs, 1, 256)
+    cli_checks.in_range("--time-budget", args.time_budget, 1e-3, 7 * 24 * 3600.0)
+    if args.out:
+        check_output(args.out)
+
+
 def benchmark_command(args: argparse.Namespace) -> int:
     import torch
 
@@ -34,7 +55,8 @@ def benchmark_command(args: argparse.Namespace) -> int:
     from bnpl.io import write_json
     from bnpl.recsys.benchmark import results_table, run_benchmark
 
-    torch.set_num_threads(max(1, args.threads))
+    check_benchmark_options(args)
+    torch.set_num_threads(args.threads)
     data = load_interactions(args.data)
     results = run_benchmark(data, protocol=args.protocol, k=args.k, seeds=args.seeds, models=args.models,
                             jobs=args.jobs, time_budget=args.time_budget)

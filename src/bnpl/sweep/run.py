@@ -23,6 +23,7 @@ from typing import Any
 from optuna.trial import TrialState
 from tqdm.auto import tqdm
 
+from bnpl import store
 from bnpl.config import RUNS_DIR, tracking_uri
 from bnpl.errors import BnplError
 from bnpl.io import write_json
@@ -62,8 +63,6 @@ def default_workers() -> int:
 def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = None, out_root: str | Path | None = None,
               progress: bool = True) -> SweepResult:
     """Run (or resume) ``sweep`` with at most ``workers`` trials at once; see the module docstring."""
-    from mlflow.tracking import MlflowClient
-
     from bnpl.runner import check_params, params_hash, resolve_notebook
 
     workers = workers or default_workers()
@@ -79,7 +78,7 @@ def run_sweep(sweep: Sweep, workers: int | None = None, storage: str | None = No
 
     storage = str(storage or folder / "optuna.journal")
     study, created = st.open_study(sweep, st.make_storage(storage))
-    client = MlflowClient(tracking_uri())
+    client = store.client()
     parent = _parent_run(client, sweep, study, created)
     result = SweepResult(sweep.name, study.study_name, folder, parent)
 

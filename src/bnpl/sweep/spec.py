@@ -146,6 +146,7 @@ class Sweep(_Strict):
     def n_trials(self) -> int:
         if self.grid is not None:
             return len(grid_points(self))
+        assert self.search is not None  # a sweep has a grid or a search (checked when it is read)
         return self.search.n_trials
 
     def identity(self) -> str:
@@ -184,6 +185,7 @@ def check_trial_params(sweep: Sweep) -> None:
         for point in grid_points(sweep):
             check_params(nb, {**sweep.fixed, **point})
         return
+    assert sweep.search is not None
     for name, dist in sweep.search.space.items():
         values = dist.choices if isinstance(dist, CategoricalParam) else [dist.low, dist.high]
         for v in values:
@@ -192,6 +194,7 @@ def check_trial_params(sweep: Sweep) -> None:
 
 def grid_points(sweep: Sweep) -> list[dict[str, Any]]:
     """Every combination of the grid's values, in file order (the last parameter varies fastest)."""
+    assert sweep.grid is not None
     names = list(sweep.grid)
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(sweep.grid[n] for n in names))]
 
@@ -212,6 +215,7 @@ def suggest(trial, sweep: Sweep) -> dict[str, Any]:
         for name, values in sweep.grid.items():
             out[name] = decode_choice(trial.suggest_categorical(name, [encode_choice(v) for v in values]))
         return out
+    assert sweep.search is not None
     for name, d in sweep.search.space.items():
         if isinstance(d, IntParam):
             out[name] = trial.suggest_int(name, d.low, d.high, step=d.step, log=d.log)

@@ -53,8 +53,9 @@ def make_storage(url: str | Path):
                         "(SQLite locks up with parallel workers)")
     path = Path(text)
     path.parent.mkdir(parents=True, exist_ok=True)
-    backend = optuna.storages.journal.JournalFileBackend(str(path),
-                                                        lock_obj=optuna.storages.journal.JournalFileOpenLock(str(path)))
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+    backend = JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path)))
     return optuna.storages.JournalStorage(backend)
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from bnpl.io import write_json
 
@@ -18,17 +19,16 @@ RESULT = "result.json"
 
 
 def run_job(job_path: Path) -> int:
-    from mlflow.tracking import MlflowClient
-
-    from bnpl.config import tracking_uri
-    from bnpl.runner import NotebookFailed, run_notebook
+    from bnpl import store
+    from bnpl.runner import NotebookFailed, RunResult, run_notebook
 
     job = json.loads(job_path.read_text())
     if job.get("pruning"):  # the notebook's kernel inherits this and reports intermediate values
         from bnpl.sweep.prune import ENV
 
         os.environ[ENV] = json.dumps(job["pruning"])
-    out = {"status": "FAILED", "run_id": None, "metrics": {}, "error": None, "seconds": None}
+    out: dict[str, Any] = {"status": "FAILED", "run_id": None, "metrics": {}, "error": None, "seconds": None}
+    r: RunResult | None
     try:
         r = run_notebook(job["notebook"], job["params"], out_root=job["out_root"], experiment=job["experiment"],
                          progress=False, parent_run_id=job["parent_run_id"])
@@ -39,7 +39,7 @@ def run_job(job_path: Path) -> int:
         r = None
         out["error"] = f"{type(e).__name__}: {e}".splitlines()[0]
     if r is not None:
-        client = MlflowClient(tracking_uri())
+        client = store.client()
         for k, v in job["tags"].items():
             client.set_tag(r.run_id, k, v)
         out.update(status=r.status, run_id=r.run_id, seconds=round(r.seconds, 2),

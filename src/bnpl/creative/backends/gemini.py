@@ -42,7 +42,7 @@ def client_settings(env: Mapping[str, str] | None = None) -> dict:
 def make_client(env: Mapping[str, str] | None = None):
     settings = client_settings(env)
     try:
-        from google import genai
+        from google import genai  # type: ignore[attr-defined]  # the optional cloud extra
     except ImportError:
         raise BnplError("the gemini backend needs the google-genai SDK: pip install -e '.[cloud]'") from None
     return genai.Client(**settings)

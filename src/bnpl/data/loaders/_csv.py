@@ -15,6 +15,7 @@ import gzip
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def sniff_separator(path: Path, encoding: str = "utf-8") -> str:
     except csv.Error:
         first = head.splitlines()[0]
         counts = {s: first.count(s) for s in CANDIDATE_SEPARATORS}
-        return max(counts, key=counts.get) if max(counts.values()) else ","
+        return max(counts, key=counts.__getitem__) if max(counts.values()) else ","
 
 
 def read_table(path: Path, sep: str | None = None, required: Iterable[str] = (), **kwargs) -> pd.DataFrame:
@@ -112,6 +113,10 @@ def read_table(path: Path, sep: str | None = None, required: Iterable[str] = (),
     return df
 
 
+@overload
+def find_column(df: pd.DataFrame, aliases: Iterable[str], path: Path, what: str, required: Literal[True] = True) -> str: ...
+@overload
+def find_column(df: pd.DataFrame, aliases: Iterable[str], path: Path, what: str, required: bool) -> str | None: ...
 def find_column(df: pd.DataFrame, aliases: Iterable[str], path: Path, what: str, required: bool = True) -> str | None:
     """The first column whose lower-cased name is in ``aliases``; DataError naming ``what`` if none."""
     lower = {c.lower(): c for c in df.columns}
@@ -150,7 +155,7 @@ def _bad_byte(path: Path, e: UnicodeDecodeError) -> str:
         return f"byte 0x{raw[first.start]:02x} on line {line}"
 
 
-def numeric(df: pd.DataFrame, col: str, path: Path, allow_missing: bool = False, lo: float | None = None,
+def numeric(df: pd.DataFrame, col: str | int, path: Path, allow_missing: bool = False, lo: float | None = None,
             hi: float | None = None) -> np.ndarray:
     """Column ``col`` as float64; DataError naming the first non-numeric, empty, NaN or infinite value
     and its row, or the first value outside ``[lo, hi]``."""
@@ -180,7 +185,7 @@ def amounts(df: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     return numeric(df, col, path, lo=0, hi=MAX_AMOUNT)
 
 
-def _first_bad(bad: np.ndarray, values: np.ndarray, path: Path, col: str, what: str, limit: str = "") -> None:
+def _first_bad(bad: np.ndarray, values: np.ndarray, path: Path, col: str | int, what: str, limit: str = "") -> None:
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(f"{path}: column {col!r} has {what} {values[i]:g} (data row {i + 1}"

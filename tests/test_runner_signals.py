@@ -1,0 +1,108 @@
+"""Real signals to a real ``bnpl run`` on a tiny notebook that sleeps: SIGTERM and Ctrl-C close the run as
+KILLED with one line and leave no kernel behind; after SIGKILL the next ``bnpl run`` / ``bnpl report``
+marks the orphaned run KILLED with a note, and the report shows it."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from bnpl.io import process_alive
+from tests.test_runner import make_notebook
+
+pytestmark = pytest.mark.slow  # a CLI process and a kernel per test, about 10 s each on 2 busy cores
+
+SLEEPER = """
+import os, time, pathlib
+pathlib.Path(marker).write_text(str(os.getpid()))
+time.sleep(120)
+pathlib.Path(marker + ".after").write_text("the kernel kept running")
+"""
+
+
+def bnpl() -> Path:
+    exe = Path(sys.executable).parent / "bnpl"
+    if not exe.exists():
+        pytest.skip(f"no console script {exe} (install the package with `make setup`)")
+    return exe
+
+
+def start(tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
+    """``bnpl run`` of the sleeper in its own session; returns it once the kernel is inside the sleeping cell."""
+    nb = make_notebook(tmp_path / "sleeper.ipynb", SLEEPER, params="marker = ''\n")
+    marker = tmp_path / "kernel.pid"
+    runtime = tmp_path / "jupyter-runtime"
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}
+    proc = subprocess.Popen([str(bnpl()), "run", str(nb), "-p", "marker", str(marker), "--out-root",
+                             str(tmp_path / "runs")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while not marker.exists():
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            pytest.fail(f"the notebook never started: {proc.communicate()[1][-2000:]}")
+        time.sleep(0.2)
+    return proc, marker, runtime
+
+
+def the_run(tmp_path: Path):
+    client = MlflowClient(os.environ["MLFLOW_TRACKING_URI"])
+    exp = client.get_experiment_by_name("sleeper")
+    (run,) = client.search_runs([exp.experiment_id])
+    return client.get_run(run.info.run_id)
+
+
+def wait_gone(pid: int, seconds: float = 20) -> bool:
+    deadline = time.time() + seconds
+    while process_alive(pid) and time.time() < deadline:
+        time.sleep(0.2)
+    return not process_alive(pid)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C"])
+def test_sigterm_and_ctrl_c_close_the_run_and_the_kernel(tmp_path, how):
+    proc, marker, runtime = start(tmp_path)
+    kernel = int(marker.read_text())
+    if how == "SIGTERM":
+        proc.send_signal(signal.SIGTERM)          # to bnpl run only, as `kill PID` or a scheduler does
+    else:
+        os.killpg(proc.pid, signal.SIGINT)        # a terminal's Ctrl-C reaches the whole foreground group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == (143 if how == "SIGTERM" else 130), err
+    lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip() and not ln.startswith("Executing:")]
+    assert lines[-1] == ("bnpl run: terminated" if how == "SIGTERM" else "bnpl run: interrupted"), err
+    assert "Traceback" not in err and len(lines) == 1, err  # apart from the progress bar, that one line
+    assert wait_gone(kernel), "the kernel outlived bnpl run"
+    assert not (tmp_path / "kernel.pid.after").exists()
+    assert not list(runtime.glob("kernel-*.json")), "kernel connection files left behind"
+    run = the_run(tmp_path)
+    assert run.info.status == "KILLED" and "interrupted" in run.data.tags["error"]
+    rec = json.loads((Path(run.data.tags["run_dir"]) / "run.json").read_text())
+    assert rec["status"] == "KILLED"
+
+
+def test_sigkill_leaves_a_run_that_the_next_command_marks_killed(tmp_path):
+    from bnpl.cli import main
+
+    proc, marker, _ = start(tmp_path)
+    kernel = int(marker.read_text())
+    proc.kill()
+    proc.wait(timeout=30)
+    assert wait_gone(kernel), "the kernel outlived a SIGKILLed bnpl run"  # ipykernel polls its parent (JPY_PARENT_PID)
+    assert not (tmp_path / "kernel.pid.after").exists()
+    run = the_run(tmp_path)
+    assert run.info.status == "RUNNING"
+    assert main(["report", "--runs-dir", str(tmp_path / "runs"), "--out", str(tmp_path / "reports")]) == 0
+    run = the_run(tmp_path)
+    assert run.info.status == "KILLED" and f"pid {proc.pid}" in run.data.tags["bnpl.note"]
+    rec = json.loads((Path(run.data.tags["run_dir"]) / "run.json").read_text())
+    assert rec["status"] == "KILLED" and "ended without closing this run" in rec["error"]
+    html = (tmp_path / "reports" / "index.html").read_text()
+    assert "Latest run KILLED" in html and "ended without closing this run" in html
