@@ -4,7 +4,13 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from bnpl.recsys.metrics import catalogue_coverage, per_user_metrics, popularity_bias, ranking_metrics
+from bnpl.recsys.metrics import (
+    catalogue_coverage,
+    per_user_metrics,
+    popularity_bias,
+    ranking_metrics,
+    sampled_rank_metrics,
+)
 
 
 def _relevant(rows, n_items=6):
@@ -27,8 +33,29 @@ def test_hand_computed_two_users_and_one_without_test_items():
     assert m.loc[1, "recall"] == pytest.approx(3 / 4)
     assert m.loc[1, "ndcg"] == pytest.approx(1.0)
     assert m.loc[1, "map"] == pytest.approx(3 / 4)
+    # map_at_k divides the same precision sum by min(k, relevant): user 0 by min(3, 2) = 2, user 1 by min(3, 4) = 3
+    assert m.loc[0, "map_at_k"] == pytest.approx((1 / 2) / 2)
+    assert m.loc[1, "map_at_k"] == pytest.approx(1.0)
     mean = ranking_metrics(topk, rel, k=3)
     assert mean["map"] == pytest.approx((0.25 + 0.75) / 2)
+    assert mean["map_at_k"] == pytest.approx((0.25 + 1.0) / 2)
+
+
+def test_map_and_map_at_k_differ_only_when_more_relevant_than_k():
+    # hits at ranks 1 and 3 of k=3; 5 relevant items: sum of precisions = 1/1 + 2/3
+    m = per_user_metrics(np.array([[0, 9, 1]]), _relevant([[0, 1, 2, 3, 4]], n_items=10), k=3)
+    assert m.loc[0, "map"] == pytest.approx((1 + 2 / 3) / 5)
+    assert m.loc[0, "map_at_k"] == pytest.approx((1 + 2 / 3) / 3)
+
+
+def test_sampled_rank_metrics_hand_computed():
+    pos = np.array([0.9, 0.5, 0.1])
+    neg = np.array([[0.1, 0.2, 0.3],   # rank 1
+                    [0.6, 0.5, 0.0],   # one higher, one tie (counted against the test item): rank 3
+                    [0.2, 0.3, 0.4]])  # rank 4
+    got = sampled_rank_metrics(pos, neg, k=3)
+    assert got["hr"] == pytest.approx(2 / 3)
+    assert got["ndcg"] == pytest.approx((1.0 + 1 / np.log2(4) + 0.0) / 3)
 
 
 def test_ndcg_against_a_literal_formula_on_random_cases():
