@@ -51,6 +51,28 @@ def test_cli_benchmark_writes_mean_std_and_best_by_validation(tmp_path, capsys):
     assert "best by validation" in capsys.readouterr().out
 
 
+def test_benchmark_in_pieces_with_append_equals_one_run(tmp_path, capsys):
+    f = tmp_path / "inter.csv"
+    _inter(50, 130, 10).rename(columns={"user_id": "user", "item_id": "item"}).to_csv(f, index=False)
+    base = ["recsys", "benchmark", "--data", str(f), "--protocol", "leave-last-out", "--k", "5", "--jobs", "1",
+            "--models", "popularity", "itemknn"]
+    assert main(base + ["--seeds", "0", "1", "--out", str(tmp_path / "one.json")]) == 0
+    assert main(base + ["--seeds", "0", "--out", str(tmp_path / "pieces.json"), "--append"]) == 0
+    assert main(base + ["--seeds", "1", "--out", str(tmp_path / "pieces.json"), "--append"]) == 0
+    one, pieces = (json.loads((tmp_path / n).read_text()) for n in ("one.json", "pieces.json"))
+    assert pieces["seeds"] == [0, 1] and len(pieces["commands"]) == 2
+    for m in ("popularity", "itemknn"):
+        for stat in ("mean", "std", "min", "max"):
+            for key in ("ndcg", "map", "map_at_k", "sampled_hr", "sampled_ndcg"):
+                assert pieces["models"][m][stat][key] == pytest.approx(one["models"][m][stat][key])
+        assert one["models"][m]["inputs"] == "ids"
+    assert "100 sampled" in one["sampled_metric"]
+    # a piece of another protocol is refused in one line
+    assert main(base[:5] + ["random-75-25"] + base[6:] + ["--seeds", "2", "--out", str(tmp_path / "pieces.json"),
+                                                          "--append"]) == 2
+    assert "protocol" in capsys.readouterr().err
+
+
 @pytest.mark.skipif(shared_data("recsys", "ml-100k") is None, reason="../shared/data/recsys/ml-100k absent")
 def test_ml100k_ease_reaches_reference_level():
     from bnpl.data.loaders import load_interactions

@@ -81,3 +81,27 @@ def test_coverage_and_popularity_bias():
     pct = pd.Series([3, 2, 1, 0]).rank(pct=True).to_numpy()
     assert popularity_bias(topk, train) == pytest.approx((2 * pct[0] + pct[1]) / 3)
     assert popularity_bias(np.array([[3]]), train) < popularity_bias(np.array([[0]]), train)
+
+
+def test_sampled_negatives_avoid_the_users_items_and_an_oracle_scores_one():
+    from bnpl.recsys.evaluate import _sample_unseen, sampled_metrics
+    from bnpl.recsys.models.base import Recommender
+
+    known = sp.csr_matrix(np.array([[1, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 1, 1]], dtype=float))
+    draws = _sample_unseen(known, np.array([0, 1, 0]), 5, np.random.default_rng(0))
+    for row, u in zip(draws, [0, 1, 0], strict=True):
+        assert len(set(row)) == 5 and not set(row) & set(known[u].indices)
+
+    class Oracle(Recommender):  # scores each user's test item highest, its negatives by item id
+        def score(self, user_ids):
+            s = np.tile(np.arange(self.n_items, dtype=float), (len(user_ids), 1))
+            s[np.arange(len(user_ids)), np.asarray(user_ids) % 3] = 100.0
+            return s
+    train = pd.DataFrame({"user_id": [0, 1, 2], "item_id": [5, 6, 7]})
+    test = pd.DataFrame({"user_id": [0, 1, 2], "item_id": [0, 1, 2]})
+    model = Oracle()
+    model.n_users, model.n_items = 3, 120
+    model.train = sp.csr_matrix((np.ones(3), (train.user_id, train.item_id)), shape=(3, 120))
+    assert sampled_metrics(model, test, k=1, n_negatives=100) == {"hr": 1.0, "ndcg": 1.0}
+    low = test.assign(item_id=[3, 4, 8])  # low ids: the oracle ranks these below nearly every negative
+    assert sampled_metrics(model, low, k=10, n_negatives=100) == {"hr": 0.0, "ndcg": 0.0}

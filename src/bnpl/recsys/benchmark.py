@@ -154,6 +154,27 @@ def summarise(runs: pd.DataFrame, *, data: InteractionData, protocol: str, k: in
             "runs": runs.drop(columns=["params"]).assign(params=runs["params"].map(str)).to_dict(orient="records")}
 
 
+def merge_results(previous: dict, new: dict, data: InteractionData) -> dict:
+    """``new`` with the (model, seed) runs of ``previous`` that it does not repeat, summarised again: a
+    benchmark run in pieces (e.g. one seed per time slot) gives the same JSON as one run. The pieces
+    must share dataset, protocol and k; their commands are kept in order and their wall times added."""
+    for key in ("dataset", "protocol", "k"):
+        if previous.get(key) != new.get(key):
+            raise BnplError(f"--append: the earlier results have {key} {previous.get(key)!r}, this run {new.get(key)!r}")
+    old, fresh = pd.DataFrame(previous.get("runs", [])), pd.DataFrame(new["runs"])
+    if not old.empty:
+        repeated = old.set_index(["model", "seed"]).index.isin(fresh.set_index(["model", "seed"]).index)
+        fresh = pd.concat([old[~repeated], fresh], ignore_index=True)
+    seeds = sorted(set(fresh["seed"].astype(int)))
+    out = summarise(fresh, data=data, protocol=new["protocol"], k=new["k"], seeds=seeds,
+                    wall_seconds=float(previous.get("wall_seconds", 0.0)) + new["wall_seconds"])
+    for key in ("time_budget_s", "memory_measured"):
+        out[key] = new.get(key)
+    out["budget"] = (previous.get("budget") or {}) | new.get("budget", {})
+    out["commands"] = list(previous.get("commands") or [previous.get("command")]) + [new.get("command")]
+    return out
+
+
 def results_table(results: dict) -> pd.DataFrame:
     """Models x 'mean ± std' strings for printing."""
     rows = {}
@@ -166,4 +187,4 @@ def results_table(results: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-__all__ = ["MODELS", "PROTOCOLS", "run_benchmark", "results_table", "split_interactions"]
+__all__ = ["MODELS", "PROTOCOLS", "merge_results", "run_benchmark", "results_table", "split_interactions"]

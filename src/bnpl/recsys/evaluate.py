@@ -62,7 +62,8 @@ def sampled_metrics(model: Recommender, test_df: pd.DataFrame, k: int = 10, n_ne
                     exclude: sp.csr_matrix | None = None, batch_size: int = 2048) -> dict[str, float]:
     """HR@k and NDCG@k with each test interaction ranked against ``n_negatives`` items drawn uniformly
     from those the user has in neither ``exclude`` (default: training) nor test, as in the SASRec
-    paper (Kang & McAuley 2018). Users without training items are skipped, as in :func:`evaluate`."""
+    paper (Kang & McAuley 2018). Users without training items are skipped, as in :func:`evaluate`. NaN
+    when some user has fewer than ``n_negatives`` such items (a catalogue too small for the protocol)."""
     seen = model.train if exclude is None else exclude
     test_df = test_df[(test_df["user_id"] < model.n_users) & (test_df["item_id"] < model.n_items)]
     test_df = test_df[np.diff(seen.indptr)[test_df["user_id"].to_numpy()] > 0]
@@ -70,6 +71,8 @@ def sampled_metrics(model: Recommender, test_df: pd.DataFrame, k: int = 10, n_ne
         return {"hr": float("nan"), "ndcg": float("nan")}
     users, items = test_df["user_id"].to_numpy(np.int64), test_df["item_id"].to_numpy(np.int64)
     known = (seen + interaction_matrix(test_df, model.n_users, model.n_items)).tocsr()
+    if model.n_items - np.diff(known.indptr)[users].max() < n_negatives:
+        return {"hr": float("nan"), "ndcg": float("nan")}
     negatives = _sample_unseen(known, users, n_negatives, np.random.default_rng([seed, SAMPLED_STREAM]))
     pos, neg = np.empty(len(users)), np.empty((len(users), n_negatives))
     uniq, inverse = np.unique(users, return_inverse=True)
@@ -89,8 +92,6 @@ def _sample_unseen(known: sp.csr_matrix, users: np.ndarray, n: int, rng: np.rand
     out = np.empty((len(users), n), dtype=np.int64)
     for r, u in enumerate(users):
         banned = known.indices[known.indptr[u]:known.indptr[u + 1]]
-        if n_items - len(banned) < n:
-            raise ValueError(f"user {u} has fewer than {n} items left to sample as negatives")
         draw = rng.choice(n_items, size=n + len(banned), replace=False)
         out[r] = draw[~np.isin(draw, banned)][:n]
     return out
