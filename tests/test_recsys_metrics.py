@@ -95,7 +95,7 @@ def test_sampled_negatives_avoid_the_users_items_and_an_oracle_scores_one():
     class Oracle(Recommender):  # scores each user's test item highest, its negatives by item id
         def score(self, user_ids):
             s = np.tile(np.arange(self.n_items, dtype=float), (len(user_ids), 1))
-            s[np.arange(len(user_ids)), np.asarray(user_ids) % 3] = 100.0
+            s[np.arange(len(user_ids)), np.asarray(user_ids) % 3] = 1e6
             return s
     train = pd.DataFrame({"user_id": [0, 1, 2], "item_id": [5, 6, 7]})
     test = pd.DataFrame({"user_id": [0, 1, 2], "item_id": [0, 1, 2]})
