@@ -102,7 +102,7 @@ def run_ablation(data: InteractionData, grid: dict, seeds: Sequence[int] = (0, 1
             pu = evaluate_per_user(model, test, k, exclude=history)
             summary = evaluate(model, test, k, cold_start_max=cold_start_max, exclude=history)
             result = {"cell": spec["name"], "model": spec["model"], "seed": seed, "seconds": time.perf_counter() - t0,
-                      **{m: summary[m] for m in ("ndcg", "recall", "precision", "map", "coverage", "popularity_bias",
+                      **{m: summary[m] for m in ("ndcg", "recall", "precision", "map", "map_at_k", "coverage", "popularity_bias",
                                                  "cold_ndcg", "cold_recall", "users", "cold_users")}}
             rows.append(result)
             per_user.append(pu.assign(cell=spec["name"], seed=seed).reset_index(names="user_id"))
@@ -127,7 +127,7 @@ def ablation_table(summary: pd.DataFrame, per_user: pd.DataFrame, metric: str = 
     """One row per cell: mean ± std over seeds of the main metrics, and the paired difference in
     ``metric`` from the full model with its bootstrap 95% CI (over users, pooled across seeds)."""
     agg = summary.groupby("cell", sort=False)
-    table = agg[["ndcg", "recall", "coverage", "popularity_bias", "cold_ndcg"]].mean()
+    table = agg[["ndcg", "recall", "map", "map_at_k", "coverage", "popularity_bias", "cold_ndcg"]].mean()
     table[f"{metric}_std"] = agg[metric].std(ddof=0).fillna(0.0)
     table["seconds"] = agg["seconds"].mean()
     full = per_user[per_user["cell"] == FULL].set_index(["user_id", "seed"])[metric]
