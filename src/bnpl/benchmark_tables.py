@@ -73,6 +73,8 @@ def result_table(result: dict, source: str = "") -> str:
     for m in order:
         r = result["models"][m]
         name = f"**{m}**" if m == best else m
+        if recsys and r.get("seeds") and len(r["seeds"]) != len(seeds):
+            name += f" (seed {', '.join(map(str, r['seeds']))})"
         secs_m = r["mean"].get("seconds")
         lines.append(f"| {name} | " + (f"{r.get('inputs', '')} | " if inputs else "") + " | ".join(_cell(r, key) for key, _ in cols)
                      + f" | {'' if secs_m is None else f'{secs_m:.0f}'} |")

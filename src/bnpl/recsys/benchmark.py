@@ -142,7 +142,8 @@ def summarise(runs: pd.DataFrame, *, data: InteractionData, protocol: str, k: in
     lo, hi = agg.min(), agg.max()
     per_model = {m: {"inputs": str(runs.loc[runs["model"] == m, "inputs"].iloc[0]) if "inputs" in runs else "",
                      "mean": mean.loc[m].to_dict(), "std": std.loc[m].to_dict(), "min": lo.loc[m].to_dict(),
-                     "max": hi.loc[m].to_dict(), "params": runs.loc[runs["model"] == m, "params"].tolist()}
+                     "max": hi.loc[m].to_dict(), "params": runs.loc[runs["model"] == m, "params"].tolist(),
+                     "seeds": sorted(int(x) for x in runs.loc[runs["model"] == m, "seed"])}
                  for m in mean.index}
     best = mean["val_ndcg"].idxmax()
     return {"dataset": data.name, "summary": data.summary(), "protocol": protocol, "k": k, "seeds": list(seeds),
