@@ -41,7 +41,7 @@ def test_cli_benchmark_writes_mean_std_and_best_by_validation(tmp_path, capsys):
     _inter(60, 40, 15).rename(columns={"user_id": "user", "item_id": "item"}).to_csv(f, index=False)
     out = tmp_path / "r.json"
     rc = main(["recsys", "benchmark", "--data", str(f), "--protocol", "random-75-25", "--k", "5", "--seeds", "0", "1",
-               "--models", "popularity", "ease", "itemknn", "--out", str(out)])
+               "--models", "popularity", "ease", "itemknn", "--jobs", "1", "--out", str(out)])
     assert rc == 0
     res = json.loads(out.read_text())
     assert set(res["models"]) == {"popularity", "ease", "itemknn"}
