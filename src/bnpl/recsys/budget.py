@@ -21,7 +21,7 @@ UNIT_SECONDS = {
     "items_cubed": 0.04,  # per (1,000 items)^3: a dense inverse of the item Gram
     "item_neighbourhoods": 2.0,  # per 1,000 items with 100 neighbours each: batched 100 x 100 solves
     "interactions": 1.0,  # per 100,000 interactions: sparse co-occurrence products
-    "epochs": 0.6,  # per 100,000 interactions x epoch: mini-batch training
+    "epochs": 2.3,  # per 100,000 interactions x epoch: mini-batch training
 }
 #: every fit is also scored on validation / test: seconds per (1,000 users x 1,000 items) ranked
 RANKING_SECONDS = 0.004
