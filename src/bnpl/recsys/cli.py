@@ -50,6 +50,7 @@ def benchmark_command(args: argparse.Namespace) -> int:
                             jobs=args.jobs, time_budget=args.time_budget)
     results["command"] = f"bnpl recsys benchmark --data {args.data} --protocol {args.protocol} --k {args.k} " \
                          f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(args.models)} --jobs {args.jobs} " \
+                         f"--threads {args.threads} " \
                          f"--time-budget {args.time_budget:g}" + (" --append" if args.append else "")
     if previous is not None:
         results = merge_results(previous, results, data)
