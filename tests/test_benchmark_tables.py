@@ -56,3 +56,18 @@ def test_bad_json_fails_in_one_line_naming_the_file(tmp_path, capsys, content, m
     assert main(["report", "benchmarks", "--json", str(bad), "--out", str(tmp_path / "t.md")]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and message in err and not (tmp_path / "t.md").exists()
+
+
+def test_recsys_table_has_inputs_both_maps_and_the_labelled_sampled_metric():
+    result = {"dataset": "amazon-grocery", "protocol": "leave-last-out", "k": 10, "seeds": [0, 1, 2],
+              "sampled_metric": "each test item ranked against 100 sampled items", "best": {"model": "sasrec"},
+              "models": {"sasrec": {"inputs": "ids + time (order)",
+                                    "mean": {"ndcg": 0.05, "map": 0.04, "map_at_k": 0.04, "sampled_hr": 0.5,
+                                             "sampled_ndcg": 0.3, "val_ndcg": 0.06, "peak_rss_mb": 812.4},
+                                    "std": {"ndcg": 0.001, "map": 0.001, "map_at_k": 0.001, "sampled_hr": 0.01,
+                                            "sampled_ndcg": 0.01, "val_ndcg": 0.001, "peak_rss_mb": 3.0}}}}
+    rows = [line for line in result_table(result).splitlines() if line.startswith("| ")]
+    assert rows[0] == ("| model | inputs | NDCG@10 | MAP@10 (÷ test items) | MAP@10 (÷ min(k, test items)) | "
+                       "sampled HR@10 (100 neg.) | sampled NDCG@10 (100 neg.) | val NDCG@10 | peak RSS MB | s per seed |")
+    assert rows[1].startswith("| **sasrec** | ids + time (order) | 0.0500 ± 0.0010 |") and "| 812 |" in rows[1]
+    assert "Sampled columns: each test item ranked against 100 sampled items." in result_table(result)

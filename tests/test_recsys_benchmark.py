@@ -42,7 +42,7 @@ def test_cli_benchmark_writes_mean_std_and_best_by_validation(tmp_path, capsys):
     _inter(60, 40, 15).rename(columns={"user_id": "user", "item_id": "item"}).to_csv(f, index=False)
     out = tmp_path / "r.json"
     rc = main(["recsys", "benchmark", "--data", str(f), "--protocol", "random-75-25", "--k", "5", "--seeds", "0", "1",
-               "--models", "popularity", "ease", "itemknn", "--out", str(out)])
+               "--models", "popularity", "ease", "itemknn", "--jobs", "1", "--out", str(out)])
     assert rc == 0
     res = json.loads(out.read_text())
     assert set(res["models"]) == {"popularity", "ease", "itemknn"}
@@ -50,6 +50,28 @@ def test_cli_benchmark_writes_mean_std_and_best_by_validation(tmp_path, capsys):
     best = max(res["models"], key=lambda m: res["models"][m]["mean"]["val_ndcg"])
     assert res["best"]["model"] == best
     assert "best by validation" in capsys.readouterr().out
+
+
+def test_benchmark_in_pieces_with_append_equals_one_run(tmp_path, capsys):
+    f = tmp_path / "inter.csv"
+    _inter(50, 130, 10).rename(columns={"user_id": "user", "item_id": "item"}).to_csv(f, index=False)
+    base = ["recsys", "benchmark", "--data", str(f), "--protocol", "leave-last-out", "--k", "5", "--jobs", "1",
+            "--models", "popularity", "itemknn"]
+    assert main(base + ["--seeds", "0", "1", "--out", str(tmp_path / "one.json")]) == 0
+    assert main(base + ["--seeds", "0", "--out", str(tmp_path / "pieces.json"), "--append"]) == 0
+    assert main(base + ["--seeds", "1", "--out", str(tmp_path / "pieces.json"), "--append"]) == 0
+    one, pieces = (json.loads((tmp_path / n).read_text()) for n in ("one.json", "pieces.json"))
+    assert pieces["seeds"] == [0, 1] and len(pieces["commands"]) == 2
+    for m in ("popularity", "itemknn"):
+        for stat in ("mean", "std", "min", "max"):
+            for key in ("ndcg", "map", "map_at_k", "sampled_hr", "sampled_ndcg"):
+                assert pieces["models"][m][stat][key] == pytest.approx(one["models"][m][stat][key])
+        assert one["models"][m]["inputs"] == "ids"
+    assert "100 sampled" in one["sampled_metric"]
+    # a piece of another protocol is refused in one line
+    assert main(base[:5] + ["random-75-25"] + base[6:] + ["--seeds", "2", "--out", str(tmp_path / "pieces.json"),
+                                                          "--append"]) == 2
+    assert "protocol" in capsys.readouterr().err
 
 
 @needs_shared("recsys", "ml-100k")

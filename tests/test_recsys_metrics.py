@@ -9,6 +9,7 @@ from bnpl.recsys.metrics import (
     per_user_metrics,
     popularity_bias,
     ranking_metrics,
+    sampled_rank_metrics,
 )
 
 
@@ -32,8 +33,29 @@ def test_hand_computed_two_users_and_one_without_test_items():
     assert m.loc[1, "recall"] == pytest.approx(3 / 4)
     assert m.loc[1, "ndcg"] == pytest.approx(1.0)
     assert m.loc[1, "map"] == pytest.approx(3 / 4)
+    # map_at_k divides the same precision sum by min(k, relevant): user 0 by min(3, 2) = 2, user 1 by min(3, 4) = 3
+    assert m.loc[0, "map_at_k"] == pytest.approx((1 / 2) / 2)
+    assert m.loc[1, "map_at_k"] == pytest.approx(1.0)
     mean = ranking_metrics(topk, rel, k=3)
     assert mean["map"] == pytest.approx((0.25 + 0.75) / 2)
+    assert mean["map_at_k"] == pytest.approx((0.25 + 1.0) / 2)
+
+
+def test_map_and_map_at_k_differ_only_when_more_relevant_than_k():
+    # hits at ranks 1 and 3 of k=3; 5 relevant items: sum of precisions = 1/1 + 2/3
+    m = per_user_metrics(np.array([[0, 9, 1]]), _relevant([[0, 1, 2, 3, 4]], n_items=10), k=3)
+    assert m.loc[0, "map"] == pytest.approx((1 + 2 / 3) / 5)
+    assert m.loc[0, "map_at_k"] == pytest.approx((1 + 2 / 3) / 3)
+
+
+def test_sampled_rank_metrics_hand_computed():
+    pos = np.array([0.9, 0.5, 0.1])
+    neg = np.array([[0.1, 0.2, 0.3],   # rank 1
+                    [0.6, 0.5, 0.0],   # one higher, one tie (counted against the test item): rank 3
+                    [0.2, 0.3, 0.4]])  # rank 4
+    got = sampled_rank_metrics(pos, neg, k=3)
+    assert got["hr"] == pytest.approx(2 / 3)
+    assert got["ndcg"] == pytest.approx((1.0 + 1 / np.log2(4) + 0.0) / 3)
 
 
 def test_ndcg_against_a_literal_formula_on_random_cases():
@@ -59,3 +81,27 @@ def test_coverage_and_popularity_bias():
     pct = pd.Series([3, 2, 1, 0]).rank(pct=True).to_numpy()
     assert popularity_bias(topk, train) == pytest.approx((2 * pct[0] + pct[1]) / 3)
     assert popularity_bias(np.array([[3]]), train) < popularity_bias(np.array([[0]]), train)
+
+
+def test_sampled_negatives_avoid_the_users_items_and_an_oracle_scores_one():
+    from bnpl.recsys.evaluate import _sample_unseen, sampled_metrics
+    from bnpl.recsys.models.base import Recommender
+
+    known = sp.csr_matrix(np.array([[1, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 1, 1]], dtype=float))
+    draws = _sample_unseen(known, np.array([0, 1, 0]), 5, np.random.default_rng(0))
+    for row, u in zip(draws, [0, 1, 0], strict=True):
+        assert len(set(row)) == 5 and not set(row) & set(known[u].indices)
+
+    class Oracle(Recommender):  # scores each user's test item highest, its negatives by item id
+        def score(self, user_ids):
+            s = np.tile(np.arange(self.n_items, dtype=float), (len(user_ids), 1))
+            s[np.arange(len(user_ids)), np.asarray(user_ids) % 3] = 1e6
+            return s
+    train = pd.DataFrame({"user_id": [0, 1, 2], "item_id": [5, 6, 7]})
+    test = pd.DataFrame({"user_id": [0, 1, 2], "item_id": [0, 1, 2]})
+    model = Oracle()
+    model.n_users, model.n_items = 3, 120
+    model.train = sp.csr_matrix((np.ones(3), (train.user_id, train.item_id)), shape=(3, 120))
+    assert sampled_metrics(model, test, k=1, n_negatives=100) == {"hr": 1.0, "ndcg": 1.0}
+    low = test.assign(item_id=[3, 4, 8])  # low ids: the oracle ranks these below nearly every negative
+    assert sampled_metrics(model, low, k=10, n_negatives=100) == {"hr": 0.0, "ndcg": 0.0}

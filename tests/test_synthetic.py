@@ -250,3 +250,14 @@ def test_cli_generate(tmp_path, capsys):
     assert main(["data", "generate", "--n-transactions", "10", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
     assert "--n-transactions" in err and len(err.splitlines()) == 1 and not (tmp_path / "x").exists()
+
+
+def test_catalogue_size_sets_the_number_of_products_and_default_config_is_unchanged():
+    # the default dump has no catalogue_size key, so a default world's world_config.json is unchanged
+    assert "catalogue_size" not in WorldConfig().model_dump()
+    assert WorldConfig().n_products == WorldConfig(catalogue_size=None).n_products
+    big = generate_world(WorldConfig(seed=1, n_transactions=2000, catalogue_size=25_000), progress=False)
+    assert len(big["products"]) == 25_000
+    assert world_to_interactions(big).n_items == 25_000
+    with pytest.raises(ValueError, match="catalogue_size"):
+        WorldConfig(catalogue_size=10)

@@ -16,8 +16,10 @@ from bnpl.io import write_text
 
 FRAUD_COLUMNS = (("auroc", "AUROC"), ("auprc", "AUPRC"), ("f1_fraud", "F1 (fraud)"), ("recall@0.005", "recall@0.5%"),
                  ("val_auprc", "val AUPRC"), ("auprc_no_refit", "AUPRC without refit"))
-RECSYS_COLUMNS = (("ndcg", "NDCG@{k}"), ("recall", "Recall@{k}"), ("precision", "Precision@{k}"), ("map", "MAP@{k}"),
-                  ("coverage", "coverage"), ("val_ndcg", "val NDCG@{k}"))
+RECSYS_COLUMNS = (("ndcg", "NDCG@{k}"), ("recall", "Recall@{k}"), ("precision", "Precision@{k}"),
+                  ("map", "MAP@{k} (÷ test items)"), ("map_at_k", "MAP@{k} (÷ min(k, test items))"),
+                  ("sampled_hr", "sampled HR@{k} (100 neg.)"), ("sampled_ndcg", "sampled NDCG@{k} (100 neg.)"),
+                  ("coverage", "coverage"), ("val_ndcg", "val NDCG@{k}"), ("peak_rss_mb", "peak RSS MB"))
 
 
 def load_result(path: str | Path) -> dict:
@@ -38,7 +40,9 @@ def load_result(path: str | Path) -> dict:
 
 def _cell(r: dict, key: str) -> str:
     m, s = r["mean"].get(key), r["std"].get(key)
-    return "" if m is None else f"{m:.4f} ± {s or 0:.4f}"
+    if m is None:
+        return ""
+    return f"{m:.0f}" if key == "peak_rss_mb" else f"{m:.4f} ± {s or 0:.4f}"
 
 
 def result_table(result: dict, source: str = "") -> str:
@@ -61,17 +65,22 @@ def result_table(result: dict, source: str = "") -> str:
     lines.append("; ".join(f for f in facts if f) + ".")
     if result.get("command"):
         lines += ["", f"`{result['command']}`"]
-    lines += ["", "| model | " + " | ".join(label for _, label in cols) + " | s per seed |",
-              "|---|" + "---:|" * (len(cols) + 1)]
+    inputs = recsys and any(r.get("inputs") for r in result["models"].values())
+    lines += ["", "| model | " + ("inputs | " if inputs else "") + " | ".join(label for _, label in cols) + " | s per seed |",
+              "|---|" + ("---|" if inputs else "") + "---:|" * (len(cols) + 1)]
     order = sorted(result["models"], key=lambda m: -(result["models"][m]["mean"].get("val_auprc")
                                                      or result["models"][m]["mean"].get("val_ndcg") or 0))
     for m in order:
         r = result["models"][m]
         name = f"**{m}**" if m == best else m
+        if recsys and r.get("seeds") and len(r["seeds"]) != len(seeds):
+            name += f" (seed {', '.join(map(str, r['seeds']))})"
         secs_m = r["mean"].get("seconds")
-        lines.append(f"| {name} | " + " | ".join(_cell(r, key) for key, _ in cols)
+        lines.append(f"| {name} | " + (f"{r.get('inputs', '')} | " if inputs else "") + " | ".join(_cell(r, key) for key, _ in cols)
                      + f" | {'' if secs_m is None else f'{secs_m:.0f}'} |")
     lines += ["", f"Bold: the model chosen by validation ({'NDCG' if recsys else 'AUPRC'}); mean ± std over seeds."]
+    if recsys and result.get("sampled_metric"):
+        lines += ["", f"Sampled columns: {result['sampled_metric']}."]
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import typing
 
 from bnpl.data.card import data_card, load_for_card
 from bnpl.data.datasets import CARD_DATASETS
@@ -18,7 +19,8 @@ def register(subparsers) -> None:
 
     g = sub.add_parser("generate", help="generate a synthetic world and save it as Parquet")
     for name, f in WorldConfig.model_fields.items():   # every world field, default and meaning from WorldConfig
-        g.add_argument(f"--{name.replace('_', '-')}", type=f.annotation, default=None, dest=name,
+        kind = next((t for t in typing.get_args(f.annotation) if t is not type(None)), f.annotation)  # int | None -> int
+        g.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None, dest=name,
                        help=f"{f.description} (default {f.default})")
     g.add_argument("--out", required=True,
                    help="output folder: new, empty, or a world bnpl wrote (replaced atomically); "

@@ -5,7 +5,7 @@ The world fields, their defaults, bounds and meanings are :class:`~bnpl.data.syn
 """
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from bnpl.data.datasets import CARD_DATASETS
 from bnpl.data.synthetic.config import WorldConfig
@@ -29,6 +29,10 @@ class DataPrepParams(NotebookParams, WorldConfig):
         if v and v not in REAL_CARD_DATASETS:
             raise ValueError(f"unknown dataset {v!r}; expected '' or one of {list(REAL_CARD_DATASETS)}")
         return v
+
+    def model_dump(self, **kwargs) -> dict:
+        """Every parameter, ``catalogue_size=None`` included (WorldConfig leaves it out of world files only)."""
+        return BaseModel.model_dump(self, **kwargs)
 
     def world_config(self) -> WorldConfig:
         """The generator config these parameters describe."""

@@ -30,6 +30,7 @@ from bnpl.errors import BnplError
 from bnpl.io import read_yaml_mapping
 from bnpl.recsys.benchmark import PROTOCOLS, split_interactions
 from bnpl.recsys.evaluate import evaluate, evaluate_per_user
+from bnpl.recsys.matrix import interaction_matrix
 from bnpl.recsys.models import model_class
 
 FULL = "full model"
@@ -96,25 +97,18 @@ def run_ablation(data: InteractionData, grid: dict, seeds: Sequence[int] = (0, 1
             t0 = time.perf_counter()
             window = training_window(train, spec["train_window"])
             model = model_class(spec["model"])(seed=seed, **spec["params"]).fit(window, data.n_users, data.n_items, side=data)
-            # score on users known in the FULL training data so every cell is judged on the same users
-            model.train = _full_history(model, train)
-            pu = evaluate_per_user(model, test, k)
-            summary = evaluate(model, test, k, cold_start_max=cold_start_max)
+            # mask and judge on the users of the FULL training data, so every cell is judged on the same users
+            history = interaction_matrix(train, data.n_users, data.n_items)
+            pu = evaluate_per_user(model, test, k, exclude=history)
+            summary = evaluate(model, test, k, cold_start_max=cold_start_max, exclude=history)
             result = {"cell": spec["name"], "model": spec["model"], "seed": seed, "seconds": time.perf_counter() - t0,
-                      **{m: summary[m] for m in ("ndcg", "recall", "precision", "map", "coverage", "popularity_bias",
+                      **{m: summary[m] for m in ("ndcg", "recall", "precision", "map", "map_at_k", "coverage", "popularity_bias",
                                                  "cold_ndcg", "cold_recall", "users", "cold_users")}}
             rows.append(result)
             per_user.append(pu.assign(cell=spec["name"], seed=seed).reset_index(names="user_id"))
             if on_cell is not None:
                 on_cell(spec, result)
     return pd.DataFrame(rows), pd.concat(per_user, ignore_index=True)
-
-
-def _full_history(model, train: pd.DataFrame):
-    """Training matrix over the whole training part (masks everything the user had, whatever the window)."""
-    from bnpl.recsys.matrix import interaction_matrix
-
-    return interaction_matrix(train, model.n_users, model.n_items)
 
 
 def paired_bootstrap(diff: np.ndarray, groups: np.ndarray, n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
@@ -133,7 +127,7 @@ def ablation_table(summary: pd.DataFrame, per_user: pd.DataFrame, metric: str = 
     """One row per cell: mean ± std over seeds of the main metrics, and the paired difference in
     ``metric`` from the full model with its bootstrap 95% CI (over users, pooled across seeds)."""
     agg = summary.groupby("cell", sort=False)
-    table = agg[["ndcg", "recall", "coverage", "popularity_bias", "cold_ndcg"]].mean()
+    table = agg[["ndcg", "recall", "map", "map_at_k", "coverage", "popularity_bias", "cold_ndcg"]].mean()
     table[f"{metric}_std"] = agg[metric].std(ddof=0).fillna(0.0)
     table["seconds"] = agg["seconds"].mean()
     full = per_user[per_user["cell"] == FULL].set_index(["user_id", "seed"])[metric]

@@ -38,7 +38,10 @@ from bnpl.recsys.tune import carve_spec, tune
 PROTOCOLS = ("random-75-25", "temporal", "leave-last-out")
 DEFAULT_MODELS = ("popularity", "itemknn", "rp3beta", "ease", "sease", "bpr", "lightgcn", "sidegnn", "rerank")
 DEFAULT_TIME_BUDGET = 300.0  # seconds per model and seed
-REPORTED = ("ndcg", "recall", "precision", "map", "coverage", "popularity_bias", "cold_ndcg", "cold_recall")
+REPORTED = ("ndcg", "recall", "precision", "map", "map_at_k", "coverage", "popularity_bias", "cold_ndcg", "cold_recall",
+            "sampled_hr", "sampled_ndcg")
+#: the SASRec paper's sampled metric (test item vs this many sampled negatives), reported under leave-last-out only
+SAMPLED_NEGATIVES = 100
 
 
 def split_interactions(inter: pd.DataFrame, protocol: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -60,8 +63,9 @@ def run_one(name: str, data: InteractionData, train: pd.DataFrame, test: pd.Data
     params, table = tune(cls, train, data.n_users, data.n_items, side=data, protocol=protocol, k=k, seed=seed, fixed=fixed,
                          grid=grid)
     model = cls(seed=seed, **params).fit(train, data.n_users, data.n_items, side=data)
-    metrics = evaluate(model, test, k)
-    return {"model": name, "seed": seed, "params": params, "val_ndcg": float(table["val_ndcg"].max()),
+    sampled = SAMPLED_NEGATIVES if protocol == "leave-last-out" else 0
+    metrics = evaluate(model, test, k, sampled_negatives=sampled, seed=seed)
+    return {"model": name, "seed": seed, "params": params, "inputs": cls.inputs, "val_ndcg": float(table["val_ndcg"].max()),
             "configs_tried": len(table), "seconds": time.perf_counter() - t0, **metrics}
 
 
@@ -139,24 +143,53 @@ def summarise(runs: pd.DataFrame, *, data: InteractionData, protocol: str, k: in
         [c for c in ("peak_rss_mb",) if c in runs.columns]
     agg = runs.groupby("model", sort=False)[cols]
     mean, std = agg.mean(), agg.std(ddof=0).fillna(0.0)
-    per_model = {m: {"mean": mean.loc[m].to_dict(), "std": std.loc[m].to_dict(),
-                     "params": runs.loc[runs["model"] == m, "params"].tolist()} for m in mean.index}
+    lo, hi = agg.min(), agg.max()
+    per_model = {m: {"inputs": str(runs.loc[runs["model"] == m, "inputs"].iloc[0]) if "inputs" in runs else "",
+                     "mean": mean.loc[m].to_dict(), "std": std.loc[m].to_dict(), "min": lo.loc[m].to_dict(),
+                     "max": hi.loc[m].to_dict(), "params": runs.loc[runs["model"] == m, "params"].tolist(),
+                     "seeds": sorted(int(x) for x in runs.loc[runs["model"] == m, "seed"])}
+                 for m in mean.index}
     best = mean["val_ndcg"].idxmax()
     return {"dataset": data.name, "summary": data.summary(), "protocol": protocol, "k": k, "seeds": list(seeds),
+            "sampled_metric": (f"sampled_hr / sampled_ndcg: each test item ranked against {SAMPLED_NEGATIVES} sampled "
+                               "items the user never had (SASRec paper); the headline is full ranking"
+                               if "sampled_ndcg" in runs.columns else None),
             "models": per_model, "best": {"model": best, "chosen_by": "mean validation ndcg", **per_model[best]},
             "wall_seconds": wall_seconds,
             "runs": runs.drop(columns=["params"]).assign(params=runs["params"].map(str)).to_dict(orient="records")}
+
+
+def merge_results(previous: dict, new: dict, data: InteractionData) -> dict:
+    """``new`` with the (model, seed) runs of ``previous`` that it does not repeat, summarised again: a
+    benchmark run in pieces (e.g. one seed per time slot) gives the same JSON as one run. The pieces
+    must share dataset, protocol and k; their commands are kept in order and their wall times added."""
+    for key in ("dataset", "protocol", "k"):
+        if previous.get(key) != new.get(key):
+            raise BnplError(f"--append: the earlier results have {key} {previous.get(key)!r}, this run {new.get(key)!r}")
+    old, fresh = pd.DataFrame(previous.get("runs", [])), pd.DataFrame(new["runs"])
+    if not old.empty:
+        repeated = old.set_index(["model", "seed"]).index.isin(fresh.set_index(["model", "seed"]).index)
+        fresh = pd.concat([old[~repeated], fresh], ignore_index=True)
+    seeds = sorted(set(fresh["seed"].astype(int)))
+    out = summarise(fresh, data=data, protocol=new["protocol"], k=new["k"], seeds=seeds,
+                    wall_seconds=float(previous.get("wall_seconds", 0.0)) + new["wall_seconds"])
+    for key in ("time_budget_s", "memory_measured"):
+        out[key] = new.get(key)
+    out["budget"] = (previous.get("budget") or {}) | new.get("budget", {})
+    out["commands"] = list(previous.get("commands") or [previous.get("command")]) + [new.get("command")]
+    return out
 
 
 def results_table(results: dict) -> pd.DataFrame:
     """Models x 'mean ± std' strings for printing."""
     rows = {}
     for m, r in sorted(results["models"].items(), key=lambda kv: -kv[1]["mean"]["val_ndcg"]):
-        rows[m] = {c: f"{r['mean'][c]:.4f} ± {r['std'][c]:.4f}" for c in r["mean"] if c not in ("seconds", "peak_rss_mb")}
+        rows[m] = {"inputs": r.get("inputs", "")}
+        rows[m] |= {c: f"{r['mean'][c]:.4f} ± {r['std'][c]:.4f}" for c in r["mean"] if c not in ("seconds", "peak_rss_mb")}
         rows[m]["seconds"] = f"{r['mean']['seconds']:.1f}"
         if "peak_rss_mb" in r["mean"]:
             rows[m]["peak_rss_mb"] = f"{r['mean']['peak_rss_mb']:.0f}"
     return pd.DataFrame(rows).T
 
 
-__all__ = ["MODELS", "PROTOCOLS", "run_benchmark", "results_table", "split_interactions"]
+__all__ = ["MODELS", "PROTOCOLS", "merge_results", "run_benchmark", "results_table", "split_interactions"]

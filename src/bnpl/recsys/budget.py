@@ -4,9 +4,9 @@ skip it; every decision is one printed line and one record in the benchmark JSON
 
 The estimate is declarative: each model class states ``cost`` (a relative constant) and
 ``scales_with`` (how its work grows with the data); :data:`UNIT_SECONDS` turns that into seconds
-for one fit plus one evaluation, measured on one loaded core (2 cores shared with other work), and
-the tuning multiplies it by the number of grid points plus the refit. Estimates are rough (within a
-factor of about two); they decide what runs, they never stand in for measured times.
+for one fit plus one evaluation on one core of a 2-core machine, and the tuning multiplies it by the
+number of grid points plus the refit. Estimates are rough (within a factor of about two); they decide
+what runs, they never stand in for measured times.
 """
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from typing import Any
 
 from bnpl.recsys.models.base import Recommender
 
-#: seconds for one fit + evaluation per unit of work, by ``scales_with``
+#: seconds for one fit + evaluation per unit of work, by ``scales_with``; calibrated from measured benchmark
+#: runs as described in docs/recsys-benchmarks.md ("Calibrating the cost constants")
 UNIT_SECONDS = {
-    "items_cubed": 0.25,  # per (1,000 items)^3: a dense inverse of the item Gram
+    "items_cubed": 0.04,  # per (1,000 items)^3: a dense inverse of the item Gram
     "item_neighbourhoods": 2.0,  # per 1,000 items with 100 neighbours each: batched 100 x 100 solves
-    "interactions": 2.0,  # per 100,000 interactions: sparse co-occurrence products
-    "epochs": 0.6,  # per 100,000 interactions x epoch: mini-batch training
+    "interactions": 1.0,  # per 100,000 interactions: sparse co-occurrence products
+    "epochs": 2.3,  # per 100,000 interactions x epoch: mini-batch training
 }
 #: every fit is also scored on validation / test: seconds per (1,000 users x 1,000 items) ranked
 RANKING_SECONDS = 0.004

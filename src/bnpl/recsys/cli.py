@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     b.add_argument("--time-budget", type=float, default=DEFAULT_TIME_BUDGET,
                    help="seconds per model and seed (tuning included); a model estimated above it runs a cheaper "
                         "variant or is skipped, with one line saying so and a record in the JSON")
+    b.add_argument("--append", action="store_true",
+                   help="add this run's (model, seed) results to those already in --out (same dataset, protocol and k) "
+                        "and summarise all of them: a benchmark run in pieces, e.g. one seed at a time")
     b.set_defaults(func=benchmark_command)
 
 
@@ -51,18 +54,26 @@ def check_benchmark_options(args: argparse.Namespace) -> None:
 def benchmark_command(args: argparse.Namespace) -> int:
     import torch
 
+    from bnpl.benchmark_tables import load_result
     from bnpl.data.loaders import load_interactions
+    from bnpl.errors import BnplError
     from bnpl.io import write_json
-    from bnpl.recsys.benchmark import results_table, run_benchmark
+    from bnpl.recsys.benchmark import merge_results, results_table, run_benchmark
 
     check_benchmark_options(args)
+    if args.append and not args.out:
+        raise BnplError("--append needs --out (the results file to add to)")
+    previous = load_result(args.out) if args.append and args.out.exists() else None
     torch.set_num_threads(args.threads)
     data = load_interactions(args.data)
     results = run_benchmark(data, protocol=args.protocol, k=args.k, seeds=args.seeds, models=args.models,
                             jobs=args.jobs, time_budget=args.time_budget)
     results["command"] = f"bnpl recsys benchmark --data {args.data} --protocol {args.protocol} --k {args.k} " \
                          f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(args.models)} --jobs {args.jobs} " \
-                         f"--time-budget {args.time_budget:g}"
+                         f"--threads {args.threads} " \
+                         f"--time-budget {args.time_budget:g}" + (" --append" if args.append else "")
+    if previous is not None:
+        results = merge_results(previous, results, data)
     print(f"{data.name}: {data.summary()} | protocol {args.protocol} | k={args.k} | seeds {args.seeds}")
     print(results_table(results).to_string())
     print(f"best by validation NDCG@{args.k}: {results['best']['model']}  "

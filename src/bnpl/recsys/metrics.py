@@ -8,8 +8,16 @@ relevant):
 * ``recall@k``    = hits in the top k / number of relevant items
 * ``ndcg@k``      = sum over hits of 1/log(1+rank) divided by the ideal DCG of
   ``min(n_relevant, k)`` hits
-* ``map@k``       = sum over hits of (hits so far / rank) divided by the number of
-  relevant items (their ``map_at_k``)
+* ``map``         = sum over hits of (hits so far / rank) divided by the number of
+  relevant items (Microsoft Recommenders' ``map``; with many test items per user it cannot
+  reach 1 because at most k hits are counted)
+* ``map_at_k``    = the same sum divided by ``min(k, number of relevant items)`` (Microsoft
+  Recommenders' ``map_at_k``; 1 for a perfect top k)
+
+The SASRec paper's sampled protocol (Kang & McAuley 2018, section IV.B) is
+:func:`sampled_rank_metrics`: each test item ranked against 100 sampled items the user never
+interacted with; HR@k and NDCG@k of that rank. It is reported in separate, labelled columns;
+full ranking stays the headline.
 
 Users without test items are left out of the averages. ``topk`` is an
 ``(n_users, k)`` array of item ids ranked best first, produced by
@@ -45,12 +53,13 @@ def per_user_metrics(topk: np.ndarray, relevant: sp.csr_matrix, k: int) -> pd.Da
     idcg = ideal_discount[np.minimum(n_rel, k)]
     keep = n_rel > 0
     n = np.maximum(n_rel, 1)
-    ap = (hits * np.cumsum(hits, 1) / ranks).sum(1) / n
+    ap_sum = (hits * np.cumsum(hits, 1) / ranks).sum(1)
     out = pd.DataFrame({
         "precision": hits.sum(1) / k,
         "recall": hits.sum(1) / n,
         "ndcg": np.where(keep, dcg / np.maximum(idcg, 1e-12), 0.0),
-        "map": ap,
+        "map": ap_sum / n,
+        "map_at_k": ap_sum / np.maximum(np.minimum(n_rel, k), 1),
     })
     return out[keep]
 
@@ -58,6 +67,18 @@ def per_user_metrics(topk: np.ndarray, relevant: sp.csr_matrix, k: int) -> pd.Da
 def ranking_metrics(topk: np.ndarray, relevant: sp.csr_matrix, k: int) -> dict[str, float]:
     """Mean of :func:`per_user_metrics` over users with test items."""
     return per_user_metrics(topk, relevant, k).mean().to_dict()
+
+
+def sampled_rank_metrics(pos_scores: np.ndarray, neg_scores: np.ndarray, k: int) -> dict[str, float]:
+    """HR@k and NDCG@k of each test item ranked against its own sampled negatives (SASRec protocol).
+
+    ``pos_scores``: (n,) score of each test item; ``neg_scores``: (n, n_neg) scores of its negatives.
+    Rank = 1 + number of negatives scoring at least as high (ties count against the test item).
+    With one relevant item, NDCG@k = 1 / log2(1 + rank) when rank <= k, else 0.
+    """
+    rank = 1 + (neg_scores >= pos_scores[:, None]).sum(1)
+    hit = rank <= k
+    return {"hr": float(hit.mean()), "ndcg": float(np.where(hit, 1.0 / np.log2(1 + rank), 0.0).mean())}
 
 
 def catalogue_coverage(topk: np.ndarray, n_items: int) -> float:

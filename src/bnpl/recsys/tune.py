@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from bnpl.data.splits import carve_validation
-from bnpl.recsys.evaluate import evaluate_per_user
+from bnpl.recsys.evaluate import evaluate_per_user, validation_ndcg
 from bnpl.recsys.models.base import Recommender
 
 #: which validation carve mirrors which test protocol
@@ -38,8 +38,8 @@ def tune(model_cls: type[Recommender], train_df: pd.DataFrame, n_users: int, n_i
     for params in grid if grid is not None else model_cls.grid:
         params = dict(params) | (fixed or {})
         model = model_cls(seed=seed, **params)
-        model.validation = (val_df, k)  # iterative models stop early on it and report e.g. their best epochs
-        model.fit(fit_df, n_users, n_items, side=side)
+        # iterative models stop early on the carve and report e.g. their best epochs in ``tuned``
+        model.fit(fit_df, n_users, n_items, side=side, validate=validation_ndcg(val_df, k))
         ndcg = evaluate_per_user(model, val_df, k)["ndcg"].mean()
         rows.append({"params": params | refit_params(model.tuned, len(train_df) / max(len(fit_df), 1)), "val_ndcg": float(ndcg)})
     table = pd.DataFrame(rows)

@@ -55,12 +55,23 @@ class WorldConfig(BaseModel):
                                            description="share of transactions planted as merchant collusion fraud")
     scam_rate: float = Field(0.003, ge=0, le=0.1,
                              description="share of transactions planted as scam fraud")
+    catalogue_size: int | None = Field(None, ge=len(CATEGORIES) * len(STYLES), le=500_000,
+                                       description="number of products (default: one per 50 transactions, "
+                                                   "between 288 and 20,000)")
 
     @model_validator(mode="after")
     def _total_fraud_rate(self) -> WorldConfig:
         if sum(self.fraud_rates().values()) > 0.3:
             raise ValueError("fraud rates add up to more than 0.3 of all transactions")
         return self
+
+    def model_dump(self, **kwargs) -> dict:
+        """The fields, leaving out ``catalogue_size`` while it is unset, so a default world's
+        ``world_config.json`` and metadata stay byte-identical to those written before the field existed."""
+        out = super().model_dump(**kwargs)
+        if out.get("catalogue_size", 0) is None:
+            del out["catalogue_size"]
+        return out
 
     def fraud_rates(self) -> dict[str, float]:
         """Rate per typology, keyed by the typology name."""
@@ -80,4 +91,6 @@ class WorldConfig(BaseModel):
 
     @property
     def n_products(self) -> int:
+        if self.catalogue_size is not None:
+            return self.catalogue_size
         return int(min(20_000, max(12 * len(CATEGORIES) * len(STYLES) // 4, self.n_transactions // 50)))

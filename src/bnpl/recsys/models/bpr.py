@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 from bnpl.recsys.models.base import Recommender
+from bnpl.recsys.models.checkpoint import open_checkpoint
 from bnpl.recsys.models.pairwise import train_pairwise
 
 DEFAULTS = {"dim": 64, "epochs": 60, "lr": 2e-2, "l2": 1e-2, "batch_size": 16384, "loss": "bpr", "negatives": "uniform",
@@ -26,7 +27,8 @@ class BPR(Recommender):
             lambda: (self.user_emb.weight, self.item_emb.weight),
             [self.user_emb.weight, self.item_emb.weight], self.train,
             epochs=p["epochs"], lr=p["lr"], l2=p["l2"], batch_size=p["batch_size"], loss=p["loss"], negatives=p["negatives"],
-            n_negatives=p["n_negatives"], seed=self.seed, validate=self._validation_ndcg(), eval_every=p["eval_every"])
+            n_negatives=p["n_negatives"], seed=self.seed, validate=self._validation_ndcg(), eval_every=p["eval_every"],
+            checkpoint=open_checkpoint(self, self.train.nnz))
         self.tuned = {"epochs": best_epochs}
 
     @torch.no_grad()

@@ -18,6 +18,7 @@ import torch
 from torch_geometric.nn.models import LightGCN as PygLightGCN
 
 from bnpl.recsys.models.base import Recommender
+from bnpl.recsys.models.checkpoint import open_checkpoint
 from bnpl.recsys.models.pairwise import train_pairwise
 
 DEFAULTS = {"dim": 64, "layers": 2, "epochs": 40, "lr": 5e-2, "l2": 1e-4, "batch_size": 16384, "loss": "bpr",
@@ -78,7 +79,7 @@ class LightGCN(Recommender):
             self._embed, self.model.parameters(), self.train,
             epochs=p["epochs"], lr=p["lr"], l2=p["l2"], batch_size=p["batch_size"], loss=p["loss"], negatives=p["negatives"],
             n_negatives=p["n_negatives"], seed=self.seed, validate=self._validation_ndcg(self._finalise),
-            eval_every=p["eval_every"])
+            eval_every=p["eval_every"], checkpoint=open_checkpoint(self, self.train.nnz))
         self.tuned = {"epochs": best_epochs}
         self._finalise()
 

@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from bnpl.recsys.models.checkpoint import Checkpoint, TrainingState
+
 
 def sample_negatives(rng: np.random.Generator, n: int, n_items: int, probs: np.ndarray | None) -> np.ndarray:
     """``n`` item ids, uniform or from ``probs``. Collisions with positives are rare and left in (standard practice)."""
@@ -58,12 +60,14 @@ def train_pairwise(
     validate: Callable[[], float] | None = None,
     eval_every: int = 5,
     patience: int = 2,
+    checkpoint: Checkpoint | None = None,
 ) -> tuple[list[float], int]:
     """Fit with Adam. ``embed()`` returns (user_emb, item_emb) for all nodes (recomputed each step,
     so graph propagation is full-batch). ``l2`` penalises the batch's embeddings.
 
     Returns (loss per epoch, number of epochs whose parameters were kept: the best validated
-    epoch when ``validate`` is given, else ``epochs``)."""
+    epoch when ``validate`` is given, else ``epochs``). With ``checkpoint``, training resumes from
+    it when it exists and saves after every epoch (:mod:`bnpl.recsys.models.checkpoint`)."""
     rng = np.random.default_rng(seed)
     coo = train.tocoo()
     users, items = coo.row.astype(np.int64), coo.col.astype(np.int64)
@@ -76,10 +80,9 @@ def train_pairwise(
         raise ValueError(f"unknown negative sampling {negatives!r} (use 'uniform' or 'popularity')")
     parameters = list(parameters)
     opt = torch.optim.Adam(parameters, lr=lr)
-    history: list[float] = []
-    best = (-np.inf, epochs, None)  # (validation score, epoch, parameter snapshot)
-    stale = 0
-    for epoch in tqdm(range(1, epochs + 1), disable=not progress, desc="epochs", leave=False):
+    state = (checkpoint.load(parameters, opt, rng) if checkpoint is not None else None) or TrainingState(best_epoch=epochs)
+    history = state.history = state.history or []
+    for epoch in tqdm(range(state.epoch + 1, epochs + 1), disable=not progress, desc="epochs", leave=False):
         order = rng.permutation(len(users))
         total = 0.0
         for start in range(0, len(order), batch_size):
@@ -103,17 +106,14 @@ def train_pairwise(
             opt.step()
             total += batch_loss.item() * len(idx)
         history.append(total / len(users))
-        if validate is not None and (epoch % eval_every == 0 or epoch == epochs):
-            with torch.no_grad():
-                score = validate()
-            if score > best[0]:
-                best, stale = (score, epoch, [q.detach().clone() for q in parameters]), 0
-            else:
-                stale += 1
-                if stale >= patience:
-                    break
-    if best[2] is not None:
-        with torch.no_grad():
-            for q, saved in zip(parameters, best[2], strict=True):
-                q.copy_(saved)
-    return history, best[1]
+        state.epoch = epoch
+        stop = validate is not None and (epoch % eval_every == 0 or epoch == epochs) and not state.keep_going(validate, parameters,
+                                                                                                        patience)
+        if checkpoint is not None:
+            checkpoint.save(parameters, opt, rng, state)
+        if stop:
+            break
+    state.restore_best(parameters)
+    if checkpoint is not None:
+        checkpoint.finish()
+    return history, state.best_epoch

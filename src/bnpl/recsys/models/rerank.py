@@ -37,6 +37,7 @@ def dense(m) -> np.ndarray:
 
 
 class TwoStage(Recommender):
+    inputs = "ids + time"
     name = "rerank"
     cost = 5
     uses_carve = True

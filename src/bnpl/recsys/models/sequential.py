@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from bnpl.errors import BnplError
 from bnpl.recsys.models.base import Recommender
+from bnpl.recsys.models.checkpoint import TrainingState, open_checkpoint
 
 DEFAULTS = {"dim": 64, "max_len": 20, "dropout": 0.3, "epochs": 60, "lr": 2e-3, "l2": 0.0, "batch_size": 256,
             "negatives": 1000, "eval_every": 2, "patience": 2}
@@ -50,6 +50,7 @@ def left_padded(seqs: list[np.ndarray], max_len: int) -> np.ndarray:
 class SequentialRecommender(Recommender):
     """Subclasses implement ``_network(n_items, p)``: a module mapping ``(B, L)`` padded ids to
     ``(B, L, dim)`` hidden states, with an ``item_emb`` embedding of ``n_items + 1`` rows (tied output)."""
+    inputs = "ids + time (order)"
 
     scales_with = "epochs"
     typical_epochs = 30
@@ -71,15 +72,19 @@ class SequentialRecommender(Recommender):
         raise NotImplementedError
 
     def _train(self, p: dict[str, Any]) -> int:
-        """Adam on next-item loss; returns the epochs kept (best validated epoch, or all epochs)."""
+        """Adam on next-item loss; returns the epochs kept (best validated epoch, or all epochs). Resumes from
+        and saves to ``checkpoint`` when that parameter is given (:mod:`bnpl.recsys.models.checkpoint`)."""
         rng = np.random.default_rng(self.seed)
         # training windows: the last max_len + 1 items of each user (input = all but last, target = all but first)
         seqs = [s for s in self.sequences if len(s) >= 2]
         windows = torch.from_numpy(left_padded([s[-(int(p["max_len"]) + 1):] for s in seqs], int(p["max_len"]) + 1))
-        opt = torch.optim.Adam(self.net.parameters(), lr=float(p["lr"]), weight_decay=float(p["l2"]))
+        params = list(self.net.parameters())
+        opt = torch.optim.Adam(params, lr=float(p["lr"]), weight_decay=float(p["l2"]))
         validate = self._validation_ndcg(lambda: self.net.eval())
-        best, stale = (-math.inf, int(p["epochs"]), None), 0
-        for epoch in tqdm(range(1, int(p["epochs"]) + 1), desc=f"{self.name} epochs", leave=False, disable=True):
+        checkpoint = open_checkpoint(self, len(windows))
+        state = (checkpoint.load(params, opt, rng) if checkpoint is not None else None) or \
+            TrainingState(best_epoch=int(p["epochs"]))
+        for epoch in range(state.epoch + 1, int(p["epochs"]) + 1):
             self.net.train()
             order = torch.from_numpy(rng.permutation(len(windows)))
             for start in range(0, len(windows), int(p["batch_size"])):
@@ -88,20 +93,20 @@ class SequentialRecommender(Recommender):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-            if validate is not None and (epoch % int(p["eval_every"]) == 0 or epoch == int(p["epochs"])):
-                with torch.no_grad():
-                    score = validate()
-                if self.params.get("verbose"):
-                    print(f"{self.name} epoch {epoch}: validation ndcg {score:.4f}", flush=True)
-                if score > best[0]:
-                    best, stale = (score, epoch, {k: v.clone() for k, v in self.net.state_dict().items()}), 0
-                else:
-                    stale += 1
-                    if stale >= int(p["patience"]):
-                        break
-        if best[2] is not None:
-            self.net.load_state_dict(best[2])
-        return best[1]
+            state.epoch = epoch
+            stop = validate is not None and (epoch % int(p["eval_every"]) == 0 or epoch == int(p["epochs"])) and \
+                not state.keep_going(validate, params, int(p["patience"]))
+            if self.params.get("verbose") and validate is not None:
+                print(f"{self.name} epoch {epoch}: best validation ndcg {state.best_score:.4f} (epoch {state.best_epoch})",
+                      flush=True)
+            if checkpoint is not None:
+                checkpoint.save(params, opt, rng, state)
+            if stop:
+                break
+        state.restore_best(params)
+        if checkpoint is not None:
+            checkpoint.finish()
+        return state.best_epoch
 
     def _loss(self, inputs: torch.Tensor, targets: torch.Tensor, negatives: int, rng: np.random.Generator) -> torch.Tensor:
         hidden = self.net(inputs)

@@ -89,6 +89,7 @@ def rating_weights(df: pd.DataFrame, n_users: int, n_items: int, strength: float
 
 
 class SessionEASE(Recommender):
+    inputs = "ids + time (sessions) + ratings + user/item attributes"
     name = "sease"
     cost = 1.5
     # the defaults, a weaker ridge penalty, and no side information (for data whose attributes are noise)

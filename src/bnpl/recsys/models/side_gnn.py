@@ -20,6 +20,7 @@ DEFAULTS = LIGHTGCN_DEFAULTS | {"side_features": True, "item_edges": True}
 
 
 class SideGNN(LightGCN):
+    inputs = "ids + user/item attributes + item-item relations"
     name = "sidegnn"
     cost = 10
     grid = LightGCN.grid
