@@ -93,3 +93,17 @@ def test_two_cpu_processes_end_with_identical_weights(tmp_path):
     runs = client.search_runs([client.get_experiment_by_name("ddp-test").experiment_id])
     assert len(runs) == 1                                  # rank 0 only
     assert len(client.get_metric_history(runs[0].info.run_id, "loss")) == 6
+
+
+@pytest.mark.parametrize("flag,value,message", [
+    ("--epochs", "0", "--epochs must be >= 1 (got 0)"),
+    ("--batch-size", "-3", "--batch-size must be >= 1 (got -3)"),
+    ("--lr", "inf", "--lr must be a positive number (got inf)"),
+])
+def test_bad_option_is_one_line_before_any_work(tmp_path, capsys, flag, value, message):
+    from bnpl.fraud.ddp import main
+
+    rc = main(["--dataset", "synthetic", "--path", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), flag, value])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err == f"bnpl.fraud.ddp: error: {message}"
+    assert not (tmp_path / "o").exists()

@@ -69,6 +69,9 @@ class DistributedOptions:
                 raise BnplError(f"--{name.replace('_', '-')} must be >= 1 (got {getattr(self, name)})")
         if self.fanout is not None and self.fanout < 1:
             raise BnplError(f"--fanout must be >= 1 (got {self.fanout})")
+        if self.fanout is not None and not neighbor_sampling_available():
+            raise BnplError("--fanout: PyG's NeighborLoader needs pyg-lib or torch-sparse, which are not installed "
+                            "(leave --fanout out for exact k-hop subgraphs)")
         if not (self.lr > 0 and np.isfinite(self.lr)):
             raise BnplError(f"--lr must be a positive number (got {self.lr})")
 
