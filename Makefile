@@ -71,6 +71,7 @@ lint: setup ## ruff over src/, tests/ and experiments/
 fraud-benchmark: setup ## fraud model zoo on S-FFSD and AMLSim from ../shared/data (minutes)
 	$(BNPL) fraud benchmark --dataset s-ffsd --path $(SHARED_DATA)/fraud/s-ffsd --split random --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-random.json
 	$(BNPL) fraud benchmark --dataset s-ffsd --path $(SHARED_DATA)/fraud/s-ffsd --split temporal --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-temporal.json
+	$(BNPL) fraud benchmark --dataset s-ffsd --path $(SHARED_DATA)/fraud/s-ffsd --split all-rows --seeds 0 1 2 --out reports/benchmarks/fraud-sffsd-all-rows.json
 	$(BNPL) fraud benchmark --dataset amlsim --path $(SHARED_DATA)/fraud/amlsim-20k-cycle200 --split random --seeds 0 1 2 --out reports/benchmarks/fraud-amlsim.json
 
 recsys-benchmark: setup ## recommender benchmark on MovieLens-100K from ../shared/data (minutes)

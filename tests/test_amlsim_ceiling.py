@@ -1,4 +1,4 @@
-"""The AMLSim label-ceiling diagnostic (experiments/amlsim_label_ceiling.py) on a planted account graph."""
+"""The AMLSim label-ceiling diagnostic (experiments/amlsim/label_ceiling.py) on a planted account graph."""
 import json
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The AMLSim stage-2 probe script (experiments/amlsim_stage2_probe.py) on a planted account graph."""
+"""The AMLSim stage-2 probe script (experiments/amlsim/stage2_probe.py) on a planted account graph."""
 import pytest
 from experiments.amlsim import stage2_probe
 

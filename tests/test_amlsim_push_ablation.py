@@ -1,4 +1,4 @@
-"""The pushed-mass ablation script (experiments/amlsim_push_ablation.py) on a planted account graph."""
+"""The pushed-mass ablation script (experiments/amlsim/push_ablation.py) on a planted account graph."""
 import numpy as np
 import pytest
 from experiments.amlsim import push_ablation

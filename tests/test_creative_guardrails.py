@@ -24,6 +24,7 @@ DISCLAIMER = load_config().guardrails.disclaimer
     ("Red bold sneakers: pay in 3 × 33.00 EUR (total 99.00 EUR).", "caption", [0]),
     (f"Fresh picks for you. Pay in 3 × 33.00 EUR, total 99.00 EUR. {DISCLAIMER}", "message", [0]),
     ("The Beige minimal lamp, 45.50 EUR, warms any room", "caption", [1]),
+    ("Appleton green and sonyas blue for spring", "headline", None),                 # brand names inside words
 ])
 def test_good_copy_passes_every_check(guard, text, kind, ids):
     checks = checks_dict(guard.check(text, kind, ids))
@@ -38,6 +39,8 @@ def test_good_copy_passes_every_check(guard, text, kind, ids):
     ("Sneakers 3 × 33.00 EUR for you", "caption", [0], "instalment_wording"),         # no total
     ("Fresh picks for you, shop the edit", "message", None, "disclaimer"),
     ("Cheap thrills for the weekend", "headline", None, "brand_safety"),
+    ("Nike-style red kicks for game day", "headline", None, "brand_safety"),           # a third-party brand
+    ("Layer up like an H&M insider", "headline", None, "brand_safety"),
     ("Green bold sneakers are back", "caption", None, "catalogue"),                   # no such product
     ("Red bold sneakers for only 59.99 EUR", "caption", [0], "catalogue"),            # wrong price
     ("Blue classic jacket for your style", "caption", [0], "catalogue"),              # exists, not on this page

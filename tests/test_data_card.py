@@ -12,6 +12,7 @@ from bnpl.data.card import data_card, degree_stats
 from bnpl.data.normalised import FraudData, InteractionData
 from bnpl.data.synthetic import WorldConfig, generate_world, save_world
 from bnpl.errors import BnplError
+from tests.realdata import needs_shared
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +85,7 @@ def test_cli_card(world, tmp_path, capsys):
     assert "missing" in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.realdata
-@pytest.mark.skipif(shared_data("fraud", "s-ffsd", "S-FFSD.csv") is None, reason="../shared/data absent")
+@needs_shared("fraud", "s-ffsd", "S-FFSD.csv")
 def test_card_on_sffsd():
     from bnpl.data.card import load_for_card
 

@@ -43,8 +43,7 @@ def test_same_seed_gives_equal_content_hashes_and_identical_parquet(tmp_path):
 @pytest.mark.slow  # two CLI processes, each importing every area (about 10 s on 2 busy cores)
 def test_bnpl_data_generate_twice_gives_byte_identical_parquet(tmp_path):
     bnpl = Path(sys.executable).parent / "bnpl"
-    if not bnpl.exists():
-        pytest.skip(f"no console script {bnpl} (install the package with `make setup`)")
+    assert bnpl.exists(), f"no console script {bnpl}: the package is not installed (`make setup`)"
     procs = [subprocess.Popen([str(bnpl), "data", "generate", "--seed", "11", "--n-transactions", "1500",
                                "--out", str(tmp_path / name), "--no-progress"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]

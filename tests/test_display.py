@@ -4,7 +4,12 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from bnpl.display import homogeneous_input_names, params_table, readable_feature, summary_table
+from bnpl.display import (
+    homogeneous_input_names,
+    params_table,
+    readable_feature,
+    summary_table,
+)
 from bnpl.fraud.graph import build_homogeneous_graph
 from bnpl.params import NotebookParams
 from tests.fixtures.planted import planted_ring_data

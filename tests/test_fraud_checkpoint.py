@@ -71,7 +71,12 @@ def test_distributed_run_extended_from_its_checkpoint_matches_one_long_run(tmp_p
     """A one-process group: 3 epochs, then --resume to 6, ends where 6 epochs in one go end."""
     import torch.distributed as dist
 
-    from bnpl.fraud.ddp import DistributedOptions, free_port, init_processes, train_distributed
+    from bnpl.fraud.ddp import (
+        DistributedOptions,
+        free_port,
+        init_processes,
+        train_distributed,
+    )
 
     for k, v in dict(RANK="0", WORLD_SIZE="1", LOCAL_WORLD_SIZE="1", MASTER_ADDR="127.0.0.1",
                      MASTER_PORT=str(free_port())).items():

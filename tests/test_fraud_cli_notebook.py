@@ -103,3 +103,31 @@ def test_notebook_runs_with_tiny_parameters(tmp_path):
     assert "p50" in text and "p95" in text             # inductive latency reported
     findings = json.loads((res.out_dir / "findings.json").read_text())
     assert findings["stage"] == "fraud" and "baseline" in findings["headline"]
+
+
+def test_benchmark_all_rows_split_on_a_tiny_sffsd_file(tmp_path):
+    """``--split all-rows`` (the published GTAN / RGTAN split): 60 % of every row is test, unlabelled rows
+    (label 2) stay in the graph but are never trained on or scored."""
+    import numpy as np
+
+    from bnpl.data.datasets import fraud_dataset
+    from bnpl.fraud.benchmark import make_split
+
+    rng = np.random.default_rng(0)
+    n = 300
+    rows = pd.DataFrame({"Time": np.arange(n), "Source": [f"S{i}" for i in rng.integers(0, 40, n)],
+                         "Target": [f"T{i}" for i in rng.integers(0, 10, n)], "Amount": rng.gamma(2, 20, n).round(2),
+                         "Location": [f"L{i}" for i in rng.integers(0, 5, n)], "Type": "TP1",
+                         "Labels": rng.choice([0, 1, 2], size=n, p=[0.45, 0.2, 0.35])})
+    rows.to_csv(tmp_path / "S-FFSD.csv", index=False)
+    data = fraud_dataset("s-ffsd").load(tmp_path)
+    split = make_split(data, "all-rows", 0, *fraud_dataset("s-ffsd").split_sizes("all-rows"))
+    labelled = set(data.labels["node_id"])
+    assert set(split.test) | set(split.val) | set(split.train) == labelled
+    assert abs(len(split.test) - 0.6 * len(labelled)) <= 2
+    out = tmp_path / "r.json"
+    assert main(["fraud", "benchmark", "--dataset", "s-ffsd", "--path", str(tmp_path), "--split", "all-rows",
+                 "--seeds", "0", "--models", "lgbm_tabular", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert (res["config"]["split"], res["config"]["test_size"], res["config"]["val_size"]) == ("all-rows", 0.6, 0.1)
+    assert res["best"]["test_from"] == "refit on training + validation labels"

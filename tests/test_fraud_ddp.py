@@ -12,7 +12,11 @@ import torch.multiprocessing as mp
 from bnpl.data.subset import label_vector
 from bnpl.errors import BnplError
 from bnpl.fraud.graph import build_homogeneous_graph
-from bnpl.fraud.minibatch import SubgraphBatches, induced_subgraph, neighbor_sampling_available
+from bnpl.fraud.minibatch import (
+    SubgraphBatches,
+    induced_subgraph,
+    neighbor_sampling_available,
+)
 from bnpl.fraud.nets import GNN_NAMES
 from bnpl.fraud.train import TrainConfig, model_inputs, setup
 from tests.fixtures.planted import planted_ring_data

@@ -16,6 +16,7 @@ from bnpl.data.loaders.movielens import load_movielens
 from bnpl.data.loaders.sffsd import load_sffsd
 from bnpl.data.normalised import FraudData, feature_columns
 from bnpl.errors import DataError
+from tests.realdata import needs_shared
 
 
 def write(path, text):
@@ -354,10 +355,8 @@ def test_dispatchers(tmp_path):
 
 
 def test_dispatchers_synthetic_world(tmp_path):
-    synthetic = pytest.importorskip("bnpl.data.synthetic")
-    if not all(hasattr(synthetic, n) for n in ("generate_world", "save_world", "load_world",
-                                               "world_to_fraud_data", "world_to_interactions")):
-        pytest.skip("bnpl.data.synthetic does not provide the world API yet")
+    from bnpl.data import synthetic
+
     world = synthetic.generate_world(synthetic.WorldConfig(seed=0, n_transactions=2000))
     synthetic.save_world(world, tmp_path / "world")
     assert detect_interactions(tmp_path / "world") == "synthetic"
@@ -366,11 +365,7 @@ def test_dispatchers_synthetic_world(tmp_path):
 
 
 # ---------------------------------------------------------------- ../shared/data
-def shared(*parts):
-    return pytest.mark.skipif(shared_data(*parts) is None, reason=f"../shared/data/{'/'.join(parts)} absent")
-
-
-@shared("fraud", "s-ffsd", "S-FFSD.csv")
+@needs_shared("fraud", "s-ffsd", "S-FFSD.csv")
 def test_real_sffsd():
     t0 = time.perf_counter()
     d = load_fraud("s-ffsd", shared_data("fraud", "s-ffsd"))
@@ -380,7 +375,7 @@ def test_real_sffsd():
     assert (s["labelled"], s["fraud"]) == (29643, 5256)
 
 
-@shared("fraud", "amlsim-20k-cycle200")
+@needs_shared("fraud", "amlsim-20k-cycle200")
 def test_real_amlsim():
     d = load_fraud("amlsim", shared_data("fraud", "amlsim-20k-cycle200"))
     s = d.summary()
@@ -388,14 +383,14 @@ def test_real_amlsim():
     assert feature_columns(d.nodes["account"]) == ["init_balance"]
 
 
-@shared("recsys", "ml-100k")
+@needs_shared("recsys", "ml-100k")
 def test_real_movielens():
     d = load_interactions(shared_data("recsys", "ml-100k"))
     assert (d.n_users, d.n_items, len(d.interactions)) == (943, 1682, 100000)
     assert d.item_features.shape == (1682, 19) and d.user_features.shape[0] == 943
 
 
-@shared("recsys", "amazon-grocery")
+@needs_shared("recsys", "amazon-grocery")
 def test_real_amazon():
     d = load_interactions(shared_data("recsys", "amazon-grocery"))
     assert len(d.interactions) == 121892

@@ -10,7 +10,7 @@ import pytest
 from bnpl.errors import BnplError
 from bnpl.params import load_params_model
 
-NOTEBOOKS = sorted(Path(__file__).resolve().parents[1].joinpath("notebooks").glob("0[1-3]_*.ipynb"))
+NOTEBOOKS = sorted(Path(__file__).resolve().parents[1].joinpath("notebooks").glob("0[1-4]_*.ipynb"))
 
 
 def _cells(nb: Path) -> tuple[dict, str, type]:
@@ -24,8 +24,8 @@ def _cells(nb: Path) -> tuple[dict, str, type]:
     return values, rest, load_params_model(doc["metadata"]["bnpl"]["params_model"])
 
 
-def test_the_three_stage_notebooks_are_checked():
-    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03"]
+def test_the_four_stage_notebooks_are_checked():
+    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03", "04"]
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)

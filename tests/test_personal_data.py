@@ -12,7 +12,12 @@ from bnpl.data.loaders.amlsim import load_amlsim
 from bnpl.data.loaders.interactions_csv import load_interactions_csv
 from bnpl.data.loaders.sffsd import load_sffsd
 from bnpl.data.privacy import KEY_VARIABLE, find_personal_data, kinds_in, pseudonymise
-from bnpl.data.synthetic import WorldConfig, generate_world, world_to_fraud_data, world_to_interactions
+from bnpl.data.synthetic import (
+    WorldConfig,
+    generate_world,
+    world_to_fraud_data,
+    world_to_interactions,
+)
 from bnpl.errors import DataError, DataWarning
 
 POSITIVE = {

@@ -4,7 +4,14 @@ import pytest
 
 from bnpl.config import EXPERIMENTS_DIR
 from bnpl.errors import BnplError
-from bnpl.recsys.ablation import FULL, ablation_table, cell_specs, load_grid, paired_bootstrap, run_ablation
+from bnpl.recsys.ablation import (
+    FULL,
+    ablation_table,
+    cell_specs,
+    load_grid,
+    paired_bootstrap,
+    run_ablation,
+)
 
 
 def test_shipped_grid_is_valid_and_cells_override_the_full_model():

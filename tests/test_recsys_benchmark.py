@@ -8,6 +8,7 @@ import pytest
 from bnpl.cli import main
 from bnpl.config import shared_data
 from bnpl.recsys.benchmark import PROTOCOLS, split_interactions
+from tests.realdata import needs_shared
 
 
 def _inter(n_users=40, n_items=30, per_user=12, seed=0):
@@ -51,7 +52,7 @@ def test_cli_benchmark_writes_mean_std_and_best_by_validation(tmp_path, capsys):
     assert "best by validation" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(shared_data("recsys", "ml-100k") is None, reason="../shared/data/recsys/ml-100k absent")
+@needs_shared("recsys", "ml-100k")
 def test_ml100k_ease_reaches_reference_level():
     from bnpl.data.loaders import load_interactions
     from bnpl.recsys.evaluate import evaluate

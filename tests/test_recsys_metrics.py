@@ -4,7 +4,12 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from bnpl.recsys.metrics import catalogue_coverage, per_user_metrics, popularity_bias, ranking_metrics
+from bnpl.recsys.metrics import (
+    catalogue_coverage,
+    per_user_metrics,
+    popularity_bias,
+    ranking_metrics,
+)
 
 
 def _relevant(rows, n_items=6):

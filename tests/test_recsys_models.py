@@ -123,7 +123,12 @@ def test_lightgcn_propagation_equals_pyg_get_embedding(split):
     import torch
 
     from bnpl.recsys.matrix import interaction_matrix
-    from bnpl.recsys.models.lightgcn import PygLightGCN, bipartite, normalised_adjacency, propagate
+    from bnpl.recsys.models.lightgcn import (
+        PygLightGCN,
+        bipartite,
+        normalised_adjacency,
+        propagate,
+    )
 
     train, _ = split
     adj = normalised_adjacency(bipartite(interaction_matrix(train, N_USERS, N_ITEMS)))

@@ -4,11 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import train_test_split
 
 from bnpl.config import shared_data
 from bnpl.data.normalised import FraudData
 from bnpl.data.splits import (
     Split,
+    all_rows_split,
     carve_validation,
     leave_last_out_split,
     per_user_random_split,
@@ -17,6 +19,7 @@ from bnpl.data.splits import (
     temporal_split,
 )
 from bnpl.errors import BnplError, DataError
+from tests.realdata import needs_shared
 
 
 def fraud_data(n=100, delay=None, seed=0):
@@ -61,6 +64,39 @@ def test_random_stratified_no_val_and_bad_sizes():
         random_stratified_split(d, test_size=0.6, val_size=0.5)
     with pytest.raises(DataError, match="'label'"):
         random_stratified_split(pd.DataFrame({"node_id": [1, 2, 3]}))
+
+
+# ---------------------------------------------------------------- all rows (GTAN / RGTAN protocol)
+def half_labelled(n=1000, seed=0):
+    """``fraud_data`` with every other transaction unlabelled (as S-FFSD's label 2)."""
+    d = fraud_data(n, seed=seed)
+    return FraudData("toy", d.nodes, {}, "transaction", d.labels[d.labels["node_id"] % 2 == 0].reset_index(drop=True))
+
+
+def test_all_rows_split_is_sklearns_split_of_every_row_keeping_the_labelled():
+    d = half_labelled()
+    s = all_rows_split(d, test_size=0.6, val_size=0.1, seed=5)
+    cls = np.full(1000, 2)                                          # by hand: fraud / legit / unlabelled
+    cls[d.labels["node_id"]] = d.labels["label"]
+    train, test = train_test_split(np.arange(1000), test_size=600, stratify=cls, random_state=5)
+    train, val = train_test_split(train, test_size=100, stratify=cls[train], random_state=5)
+    for got, want in ((s.train, train), (s.val, val), (s.test, test)):
+        assert np.array_equal(got, np.sort(want[cls[want] != 2]))
+    parts = [set(s.train), set(s.val), set(s.test)]
+    assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+    assert set().union(*parts) == set(d.labels["node_id"])          # labelled only, every one of them
+    assert abs(len(s.test) - 300) <= 1 and abs(len(s.val) - 50) <= 1  # 60 % / 10 % of the 500 labelled
+    assert (s.describe()["fraud_rate"] - d.labels["label"].mean()).abs().max() < 0.02
+    assert np.array_equal(all_rows_split(d, 0.6, 0.1, seed=5).test, s.test)
+    assert not np.array_equal(all_rows_split(d, 0.6, 0.1, seed=6).test, s.test)
+
+
+def test_all_rows_split_checks_sizes():
+    d = half_labelled()
+    with pytest.raises(BnplError, match="'val_size'"):
+        all_rows_split(d, test_size=0.6, val_size=1.5)
+    with pytest.raises(BnplError, match="cannot be split"):
+        all_rows_split(half_labelled(6), test_size=0.2, val_size=0.2)
 
 
 # ---------------------------------------------------------------- temporal (fraud)
@@ -199,7 +235,7 @@ def test_split_describe_without_labels():
 
 
 # ---------------------------------------------------------------- real data
-@pytest.mark.skipif(shared_data("fraud", "s-ffsd", "S-FFSD.csv") is None, reason="../shared/data/fraud/s-ffsd absent")
+@needs_shared("fraud", "s-ffsd", "S-FFSD.csv")
 def test_real_sffsd_splits():
     from bnpl.data.loaders import load_fraud
     d = load_fraud("s-ffsd", shared_data("fraud", "s-ffsd"))
@@ -210,7 +246,7 @@ def test_real_sffsd_splits():
     assert t[s.train].max() <= s.train_cutoff < t[s.test].min()
 
 
-@pytest.mark.skipif(shared_data("recsys", "ml-100k") is None, reason="../shared/data/recsys/ml-100k absent")
+@needs_shared("recsys", "ml-100k")
 def test_real_movielens_per_user_75_25():
     from bnpl.data.loaders import load_interactions
     inter = load_interactions(shared_data("recsys", "ml-100k")).interactions

@@ -70,7 +70,12 @@ def _list_params(nb: Path) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bnpl.runner import NotebookFailed, resolve_notebook, run_notebook, stage_notebooks
+    from bnpl.runner import (
+        NotebookFailed,
+        resolve_notebook,
+        run_notebook,
+        stage_notebooks,
+    )
 
     if args.list_params:
         if not args.notebook:

@@ -60,6 +60,9 @@ class GuardrailConfig(_Strict):
     disclaimer: str
     prohibited_phrases: list[str]
     brand_unsafe_words: list[str]
+    # Other companies' brands and trademarks: the catalogue is the partner stores' own, so a text that names
+    # one of these claims a product or endorsement the shop does not have.
+    third_party_brands: list[str] = Field(default_factory=list)
 
 
 class EnrichConfig(_Strict):

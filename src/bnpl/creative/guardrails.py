@@ -6,7 +6,7 @@
   and they agree (``3 × 33.00 EUR`` with ``total 99.00 EUR``).
 * ``no_misleading_credit_claims``: none of the prohibited phrases ("free money", "no credit check", ...).
 * ``disclaimer``: campaign messages carry the required disclaimer word for word.
-* ``brand_safety``: none of the brand-unsafe words.
+* ``brand_safety``: none of the brand-unsafe words, and no third-party brand or trademark (Nike, Apple, ...).
 * ``catalogue``: every product named ("Red bold sneakers") and every price exists in the catalogue
   (and, when the text is about given products, among those products).
 """
@@ -57,6 +57,8 @@ class Guardrails:
         self.colours = set(COLOURS) | set(catalogue["colour"].str.lower())
         self.prices = {round(float(p), 2) for p in catalogue["price"]}
         self.catalogue = catalogue.set_index("product_id", drop=False)
+        brands = sorted({_norm(b).strip() for b in cfg.third_party_brands if b.strip()}, key=len, reverse=True)
+        self._brands = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, brands)) + r")(?![\w&])") if brands else None
 
     def limit(self, kind: str) -> int:
         return {"headline": self.cfg.headline_max_chars, "caption": self.cfg.caption_max_chars,
@@ -89,6 +91,7 @@ class Guardrails:
             checks.append(Check("disclaimer", self.cfg.disclaimer in text, "" if self.cfg.disclaimer in text
                                 else "required disclaimer missing"))
         unsafe = sorted({w for w in words if w in set(self.cfg.brand_unsafe_words)})
+        unsafe += sorted({m.group(0) for m in self._brands.finditer(norm)}) if self._brands else []
         checks.append(Check("brand_safety", not unsafe, ", ".join(unsafe)))
         checks.append(self._catalogue(text, ids))
         return checks

@@ -21,7 +21,13 @@ from bnpl.creative.catalogue import (
     taste_affinity,
 )
 from bnpl.creative.config import CreativeConfig
-from bnpl.creative.copywriter import Copy, caption_request, generic_requests, headline_request, write
+from bnpl.creative.copywriter import (
+    Copy,
+    caption_request,
+    generic_requests,
+    headline_request,
+    write,
+)
 from bnpl.creative.guardrails import Guardrails, passed
 from bnpl.creative.render import render_page
 from bnpl.data.synthetic import World, world_to_interactions

@@ -240,20 +240,22 @@ def _delay_figure(card: DataCard):
     return fig
 
 
-CARD_DATASETS = ("synthetic", "s-ffsd", "amlsim", "movielens", "interactions", "amazon")
-
-
 def load_for_card(dataset: str, path: str | Path):
-    """Load ``dataset`` from ``path`` in the form its card describes (World, FraudData or InteractionData)."""
-    from bnpl.data.loaders import load_fraud, load_interactions
+    """Load ``dataset`` (a name of :data:`~bnpl.data.datasets.CARD_DATASETS`) from ``path`` in the form its
+    card describes (World, FraudData or InteractionData)."""
+    from bnpl.data.datasets import (
+        CARD_DATASETS,
+        FRAUD_DATASETS,
+        INTERACTION_CARD_FORMATS,
+    )
+    from bnpl.data.loaders import load_interactions
 
     if dataset == "synthetic":
         from bnpl.data.synthetic import load_world
 
         return load_world(path)
-    if dataset in ("s-ffsd", "amlsim"):
-        return load_fraud(dataset, path)
-    kinds = {"movielens": "movielens", "interactions": "csv", "amazon": "amazon"}
-    if dataset in kinds:
-        return load_interactions(path, kinds[dataset])
+    if dataset in FRAUD_DATASETS:
+        return FRAUD_DATASETS[dataset].load(path)
+    if dataset in INTERACTION_CARD_FORMATS:
+        return load_interactions(path, INTERACTION_CARD_FORMATS[dataset])
     raise BnplError(f"unknown dataset {dataset!r}; expected one of {', '.join(CARD_DATASETS)}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from bnpl.data.card import CARD_DATASETS, data_card, load_for_card
+from bnpl.data.card import data_card, load_for_card
+from bnpl.data.datasets import CARD_DATASETS
+from bnpl.data.synthetic.config import WorldConfig
 from bnpl.errors import BnplError
 
 
@@ -15,12 +17,9 @@ def register(subparsers) -> None:
     sub.required = True
 
     g = sub.add_parser("generate", help="generate a synthetic world and save it as Parquet")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--n-transactions", type=int, default=200_000)
-    g.add_argument("--days", type=float, default=180.0)
-    for t in ("account_takeover", "synthetic_identity", "mule", "merchant_collusion", "scam"):
-        g.add_argument(f"--{t.replace('_', '-')}-rate", type=float, default=None, dest=f"{t}_rate",
-                       help=f"share of transactions planted as {t}")
+    for name, f in WorldConfig.model_fields.items():   # every world field, default and meaning from WorldConfig
+        g.add_argument(f"--{name.replace('_', '-')}", type=f.annotation, default=None, dest=name,
+                       help=f"{f.description} (default {f.default})")
     g.add_argument("--out", required=True,
                    help="output folder: new, empty, or a world bnpl wrote (replaced atomically); "
                         "anything else is refused")
@@ -39,7 +38,7 @@ def register(subparsers) -> None:
 def generate(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from bnpl.data.synthetic import WorldConfig, generate_world, save_world
+    from bnpl.data.synthetic import generate_world, save_world
     from bnpl.data.synthetic.world import check_world_target
     from bnpl.params import validation_message
 

@@ -22,11 +22,23 @@ class FraudDataset:
     val_size: float
     protocol: str
 
+    def split_sizes(self, split: str) -> tuple[float, float]:
+        """(test, validation) fractions of ``split`` (one of :data:`FRAUD_SPLITS`): the dataset's own, except
+        ``all-rows``, whose 60 % test share is the published RGTAN code's (fractions of all rows there)."""
+        return (ALL_ROWS_TEST_SIZE if split == "all-rows" else self.test_size), self.val_size
+
     def load(self, path: str | Path) -> FraudData:
         from bnpl.data.loaders import load_fraud
 
         return load_fraud(self.name, path)
 
+
+#: split protocols of the fraud benchmark (bnpl.fraud.benchmark.make_split): ``random`` (stratified over the
+#: labelled targets, the dataset's protocol), ``temporal``, and ``all-rows``: the split of the published GTAN /
+#: RGTAN code (AI4Risk/antifraud), stratified over every target row, unlabelled ones included
+FRAUD_SPLITS = ("random", "temporal", "all-rows")
+#: test share of the ``all-rows`` split: ``test_size=0.6`` in RGTAN's ``loda_rgtan_data`` (GTAN's code uses 0.2)
+ALL_ROWS_TEST_SIZE = 0.6
 
 FRAUD_DATASETS: dict[str, FraudDataset] = {d.name: d for d in (
     FraudDataset("synthetic", 0.3, 0.1, "70/30 of transactions, validation carved from the 70"),

@@ -1,32 +1,35 @@
-"""Parameters of notebook 01 (data preparation)."""
+"""Parameters of notebook 01 (data preparation).
+
+The world fields, their defaults, bounds and meanings are :class:`~bnpl.data.synthetic.config.WorldConfig`'s
+(inherited, not restated); notebook 01 adds where the world goes and an optional real dataset to card.
+"""
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import Field, field_validator
 
-from pydantic import Field
-
+from bnpl.data.datasets import CARD_DATASETS
 from bnpl.data.synthetic.config import WorldConfig
 from bnpl.params import NotebookParams
 
-REAL_DATASETS = ("s-ffsd", "amlsim", "movielens", "interactions", "amazon")
+#: datasets notebook 01 can card besides the generated world
+REAL_CARD_DATASETS = tuple(d for d in CARD_DATASETS if d != "synthetic")
 
 
-class DataPrepParams(NotebookParams):
+class DataPrepParams(NotebookParams, WorldConfig):
     """Generate the synthetic world into ``out_dir`` and card it; optionally card a real dataset too."""
 
-    seed: int = 0
-    n_transactions: int = Field(200_000, ge=1_000, le=20_000_000)
-    days: float = Field(180.0, gt=7)
-    account_takeover_rate: float = Field(0.004, ge=0, le=0.1)
-    synthetic_identity_rate: float = Field(0.006, ge=0, le=0.1)
-    mule_rate: float = Field(0.003, ge=0, le=0.1)
-    merchant_collusion_rate: float = Field(0.003, ge=0, le=0.1)
-    scam_rate: float = Field(0.003, ge=0, le=0.1)
-    out_dir: str = "data/synthetic/default"
-    real_dataset: Literal["", "s-ffsd", "amlsim", "movielens", "interactions", "amazon"] = ""
-    real_path: str = ""
+    out_dir: str = Field("data/synthetic/default", description="folder the generated world is saved to")
+    real_dataset: str = Field("", description=f"also card this dataset: one of {', '.join(REAL_CARD_DATASETS)} "
+                                              "('' for none)")
+    real_path: str = Field("", description="file or folder of real_dataset")
+
+    @field_validator("real_dataset")
+    @classmethod
+    def _known_dataset(cls, v: str) -> str:
+        if v and v not in REAL_CARD_DATASETS:
+            raise ValueError(f"unknown dataset {v!r}; expected '' or one of {list(REAL_CARD_DATASETS)}")
+        return v
 
     def world_config(self) -> WorldConfig:
         """The generator config these parameters describe."""
-        fields = set(WorldConfig.model_fields)
-        return WorldConfig(**{k: v for k, v in self.model_dump().items() if k in fields})
+        return WorldConfig(**self.model_dump(include=set(WorldConfig.model_fields)))

@@ -3,6 +3,8 @@
 Fraud (node classification on the target node type of a :class:`FraudData`):
 
 * :func:`random_stratified_split`: stratified on the label (scikit-learn), validation carved from train.
+* :func:`all_rows_split`: the published GTAN / RGTAN code's protocol: stratified over *every* target
+  node, unlabelled ones included; each part then keeps its labelled nodes.
 * :func:`temporal_split`: by event time. Test is the last period; training keeps only nodes whose
   label was known at the train cutoff (``label_time <= train_cutoff``); validation and test are
   scored with the labels as known in hindsight (``strict_val=True`` also restricts validation to
@@ -81,6 +83,31 @@ def random_stratified_split(labels: pd.DataFrame | FraudData, test_size: float =
                         f"test_size={test_size}, val_size={val_size} ({e})") from None
     return Split(np.sort(train), np.sort(val), np.sort(test), method="random_stratified",
                  labels=lab.set_index("node_id")["label"])
+
+
+def all_rows_split(data: FraudData, test_size: float = 0.6, val_size: float = 0.1, seed: int = 0) -> Split:
+    """Stratified random split of *every* target node, unlabelled ones included, as the published GTAN /
+    RGTAN code splits S-FFSD (AI4Risk/antifraud: ``train_test_split(all rows, stratify=Labels)`` with
+    labels fraud / legit / unlabelled; RGTAN tests on 60 % of the rows, GTAN on 20 %). Validation is carved
+    from the training part the same way. Sizes are fractions of all target nodes; each part then keeps
+    its labelled nodes only, so the unlabelled ones are in the graph but never trained on or scored."""
+    lab = _labels(data)
+    _check_fracs(("test_size", test_size), ("val_size", val_size))
+    n = len(data.nodes[data.target])
+    cls = np.full(n, 2, dtype=np.int64)                  # 2: unlabelled, as in S-FFSD's Labels column
+    cls[lab["node_id"].to_numpy()] = lab["label"].to_numpy()
+    ids = np.arange(n)
+    try:
+        train, test = train_test_split(ids, test_size=int(round(n * test_size)), stratify=cls, random_state=seed)
+        val = ids[:0]
+        if int(round(n * val_size)) > 0:
+            train, val = train_test_split(train, test_size=int(round(n * val_size)), stratify=cls[train],
+                                          random_state=seed)
+    except ValueError as e:                              # a class too small for the requested sizes
+        raise BnplError(f"all_rows_split: {n} target nodes cannot be split with test_size={test_size}, "
+                        f"val_size={val_size} ({e})") from None
+    keep = [np.sort(part[cls[part] != 2]) for part in (train, val, test)]
+    return Split(*keep, method="all_rows_stratified", labels=lab.set_index("node_id")["label"])
 
 
 def temporal_split(data: FraudData, val_frac: float = 0.15, test_frac: float = 0.2,

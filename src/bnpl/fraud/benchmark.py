@@ -23,12 +23,23 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from bnpl import tracking
 from bnpl.config import THREADS
+from bnpl.data.datasets import FRAUD_SPLITS
 from bnpl.data.normalised import FraudData
-from bnpl.data.splits import Split, random_stratified_split, temporal_split
+from bnpl.data.splits import (
+    Split,
+    all_rows_split,
+    random_stratified_split,
+    temporal_split,
+)
 from bnpl.data.subset import label_vector
 from bnpl.errors import BnplError
 from bnpl.fraud.defaults import DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_PATIENCE
-from bnpl.fraud.features import LabelFreeFeatures, graph_features, label_free_features, target_relations
+from bnpl.fraud.features import (
+    LabelFreeFeatures,
+    graph_features,
+    label_free_features,
+    target_relations,
+)
 from bnpl.fraud.graph import build_homogeneous_graph, scale_features
 from bnpl.fraud.metrics import fraud_metrics
 from bnpl.fraud.models import FAST_MODELS, MODELS, FraudModel, Pass, model_class
@@ -88,12 +99,16 @@ def default_models(data: FraudData) -> list[str]:
 
 
 def make_split(data: FraudData, kind: str, seed: int, test_size: float, val_size: float) -> Split:
-    """Random stratified or temporal split of the labelled target nodes (bnpl.data.splits)."""
+    """The split ``kind`` of the labelled target nodes (bnpl.data.splits): ``random`` (stratified over the
+    labelled nodes), ``temporal``, or ``all-rows`` (the published GTAN / RGTAN protocol: stratified over
+    every target node, unlabelled ones included)."""
     if kind == "random":
         return random_stratified_split(data, test_size=test_size, val_size=val_size, seed=seed)
     if kind == "temporal":
         return temporal_split(data, val_frac=val_size, test_frac=test_size)
-    raise BnplError(f"unknown split {kind!r}; expected 'random' or 'temporal'")
+    if kind == "all-rows":
+        return all_rows_split(data, test_size=test_size, val_size=val_size, seed=seed)
+    raise BnplError(f"unknown split {kind!r}; expected one of {list(FRAUD_SPLITS)}")
 
 
 def refit_ids(split: Split, data: FraudData) -> np.ndarray:
@@ -141,7 +156,7 @@ def run_seed(data: FraudData, cfg: BenchmarkConfig, seed: int, progress: bool = 
     va, te = split.val, split.test
     models = build_models(cfg)
     graph = build_homogeneous_graph(data) if any(m.needs_graph for m in models.values()) else None
-    refit = cfg.refit if cfg.refit is not None else cfg.split == "random"
+    refit = cfg.refit if cfg.refit is not None else not cfg.causal
     ids = [split.train] + ([refit_ids(split, data)] if refit and len(va) else [])
     passes, feat_time = [], lf_time
     for k, pass_ids in enumerate(ids):

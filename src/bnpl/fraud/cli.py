@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bnpl.data.datasets import FRAUD_DATASET_NAMES
+from bnpl.data.datasets import FRAUD_DATASET_NAMES, FRAUD_SPLITS
 from bnpl.errors import BnplError
 from bnpl.fraud.defaults import DEFAULT_EPOCHS, DEFAULT_HIDDEN, FAST_MODELS
 
@@ -16,7 +16,10 @@ def register(subparsers) -> None:
     b = sub.add_parser("benchmark", help="run the model zoo over seeds and write results JSON")
     b.add_argument("--dataset", required=True, choices=FRAUD_DATASET_NAMES)
     b.add_argument("--path", required=True, help="dataset file or folder")
-    b.add_argument("--split", default="random", choices=["random", "temporal"])
+    b.add_argument("--split", default="random", choices=FRAUD_SPLITS,
+                   help="random: stratified over the labelled targets (the dataset's protocol); temporal: by time; "
+                        "all-rows: the published GTAN / RGTAN code's split, stratified over every target row "
+                        "(unlabelled ones included), 60 %% test")
     b.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     b.add_argument("--out", required=True, help="results JSON path")
     b.add_argument("--models", nargs="+", default=None,
@@ -47,7 +50,12 @@ def _refit_flag(refit: bool | None) -> str:
 
 def benchmark(args: argparse.Namespace) -> int:
     from bnpl.data.datasets import fraud_dataset
-    from bnpl.fraud.benchmark import BenchmarkConfig, default_models, results_table, run_benchmark
+    from bnpl.fraud.benchmark import (
+        BenchmarkConfig,
+        default_models,
+        results_table,
+        run_benchmark,
+    )
     from bnpl.fraud.models import MODELS
     from bnpl.io import write_json
 
@@ -59,9 +67,9 @@ def benchmark(args: argparse.Namespace) -> int:
     dataset = fraud_dataset(args.dataset)
     data = dataset.load(args.path)
     models = args.models or default_models(data)
+    test_size, val_size = dataset.split_sizes(args.split)
     cfg = BenchmarkConfig(split=args.split, seeds=list(args.seeds), models=models, epochs=args.epochs,
-                          hidden=args.hidden, refit=args.refit, test_size=dataset.test_size,
-                          val_size=dataset.val_size)
+                          hidden=args.hidden, refit=args.refit, test_size=test_size, val_size=val_size)
     summary, _ = run_benchmark(data, cfg)
     summary["command"] = (f"bnpl fraud benchmark --dataset {args.dataset} --path {args.path} --split {args.split} "
                           f"--seeds {' '.join(map(str, args.seeds))} --models {' '.join(models)} "

@@ -36,7 +36,7 @@ from bnpl.fraud.features import (
     window_sums,
 )
 
-FOLD_STREAM = 202     # RNG stream of the stage-1 rebuild folds: default_rng(seed + FOLD_STREAM)
+FOLD_STREAM = 202     # RNG stream of the stage-1 rebuild folds: default_rng([seed, FOLD_STREAM])
 
 
 def score_aggregates(data: FraudData, score: np.ndarray, windows: tuple[int, ...] = (3, 10)) -> pd.DataFrame:
@@ -113,7 +113,7 @@ def collective_features(data: FraudData, y: np.ndarray, train: np.ndarray, val: 
     train = np.asarray(train)
     rels = relation_structures(data) if relations is None else relations
     soft = soft_label_features(data, _soft_labels(first_stage, y, train), relations=rels, push=push)
-    fold = np.random.default_rng(seed + FOLD_STREAM).integers(0, folds, len(train))
+    fold = np.random.default_rng([seed, FOLD_STREAM]).integers(0, folds, len(train))
     for k in range(folds):
         rows, seen = train[fold == k], train[fold != k]
         if len(rows) == 0:

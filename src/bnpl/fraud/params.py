@@ -11,21 +11,26 @@ from bnpl.params import NotebookParams
 
 
 class FraudParams(NotebookParams):
-    dataset: str = "synthetic"            # a name of the dataset registry (bnpl.data.datasets)
-    data_dir: str = "data/synthetic/default"
-    split: Literal["random", "temporal"] = "random"
-    models: list[str] = Field(default_factory=lambda: ["lgbm_tabular", "lgbm_graph", "sage"])
-    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
-    epochs: int = Field(DEFAULT_EPOCHS, ge=1)
-    hidden: int = Field(DEFAULT_HIDDEN, ge=4)
-    refit: bool | None = None     # test the models refitted on training + validation labels (None: random split only)
-    n_transactions: int = Field(20000, ge=1000)   # size of the world generated when data_dir is missing
-    recent_targets: int | None = Field(20000, ge=100)   # keep the latest N target nodes (None = all)
-    explain: bool = True
-    inductive_batches: int = Field(3, ge=0)
-    # the latest N targets for inductive scoring (None = all): a window longer than the label delay, so that
-    # legit labels (confirmed 30 days after the order in the synthetic world) are known at its cutoff
-    inductive_targets: int | None = Field(100000, ge=100)
+    dataset: str = Field("synthetic", description="a fraud dataset of the registry (bnpl.data.datasets)")
+    data_dir: str = Field("data/synthetic/default", description="file or folder of the dataset")
+    split: Literal["random", "temporal"] = Field("random", description="random stratified or temporal split")
+    models: list[str] = Field(default_factory=lambda: ["lgbm_tabular", "lgbm_graph", "sage"],
+                              description="models of bnpl.fraud.models.MODELS to compare")
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1,
+                             description="one split and one fit of every model per seed")
+    epochs: int = Field(DEFAULT_EPOCHS, ge=1, description="GNN epochs (early-stopped on validation AUPRC)")
+    hidden: int = Field(DEFAULT_HIDDEN, ge=4, description="GNN hidden size")
+    refit: bool | None = Field(None, description="test the models refitted on training + validation labels "
+                                                 "(None: on the random split only)")
+    n_transactions: int = Field(20000, ge=1000, description="size of the world generated when data_dir is missing")
+    recent_targets: int | None = Field(20000, ge=100, description="keep the latest N target nodes (None: all)")
+    explain: bool = Field(True, description="SHAP explanations of the graph booster")
+    inductive_batches: int = Field(3, ge=0, description="batches of later targets scored without retraining "
+                                                        "(0: skip)")
+    # a window longer than the label delay, so that legit labels (confirmed 30 days after the order in the
+    # synthetic world) are known at its cutoff
+    inductive_targets: int | None = Field(100000, ge=100, description="the latest N targets for inductive "
+                                                                      "scoring (None: all)")
 
     @field_validator("dataset")
     @classmethod

@@ -20,20 +20,27 @@ import torch
 from sklearn.metrics import average_precision_score
 from tqdm.auto import tqdm
 
-from bnpl.fraud.checkpoint import Checkpointing, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from bnpl.fraud.checkpoint import (
+    Checkpointing,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from bnpl.fraud.defaults import DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_PATIENCE
 from bnpl.fraud.graph import HomGraph
 from bnpl.fraud.nets import build_model
 
 
 @dataclass
 class TrainConfig:
-    epochs: int = 100
-    hidden: int = 64
+    epochs: int = DEFAULT_EPOCHS
+    hidden: int = DEFAULT_HIDDEN
     layers: int = 2
     dropout: float = 0.2
     lr: float = 0.01
     weight_decay: float = 1e-5
-    patience: int = 20
+    patience: int = DEFAULT_PATIENCE
     label_trick: bool = True
     class_weight: bool = True
 

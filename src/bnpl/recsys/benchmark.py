@@ -24,7 +24,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from bnpl.data.normalised import InteractionData
-from bnpl.data.splits import leave_last_out_split, per_user_random_split, temporal_interaction_split
+from bnpl.data.splits import (
+    leave_last_out_split,
+    per_user_random_split,
+    temporal_interaction_split,
+)
 from bnpl.errors import BnplError
 from bnpl.recsys.budget import plan_model
 from bnpl.recsys.evaluate import evaluate

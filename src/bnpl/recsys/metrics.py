@@ -21,8 +21,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-METRICS = ("precision", "recall", "ndcg", "map")
-
 
 def hit_matrix(topk: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
     """Boolean ``(n_users, k)``: is the item at each rank relevant for that user (row of ``relevant``).

@@ -21,7 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bnpl.data.loaders._csv import find_column, numeric, read_table, require_folder, warn_small_interactions
+from bnpl.data.loaders._csv import (
+    find_column,
+    numeric,
+    read_table,
+    require_folder,
+    warn_small_interactions,
+)
 from bnpl.data.loaders.interactions_csv import keep_latest_pair
 from bnpl.data.normalised import InteractionData, encode_ids
 from bnpl.data.privacy import protect_ids, shown

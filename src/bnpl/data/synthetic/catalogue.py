@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from bnpl.data.synthetic.config import BAND_PRICES, CATEGORIES, COLOURS, STYLES, WorldConfig
+from bnpl.data.synthetic.config import (
+    BAND_PRICES,
+    CATEGORIES,
+    COLOURS,
+    STYLES,
+    WorldConfig,
+)
 
 _RGB = {"black": (20, 20, 20), "white": (245, 245, 245), "grey": (128, 128, 128), "red": (200, 30, 40),
         "blue": (30, 70, 200), "green": (40, 150, 60), "yellow": (235, 200, 30), "pink": (240, 130, 180),

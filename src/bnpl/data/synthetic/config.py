@@ -33,22 +33,28 @@ class WorldConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    n_transactions: int = Field(200_000, ge=1_000, le=20_000_000)
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="random seed of the generator")
+    n_transactions: int = Field(200_000, ge=1_000, le=20_000_000, description="BNPL orders in the world")
     days: float = Field(180.0, gt=7, le=3650, description="time span of the world in days")
-    transactions_per_customer: float = Field(8.0, gt=1, le=1_000)
-    browse_sessions_per_order: float = Field(0.6, ge=0, le=100)
-    views_per_session: float = Field(3.0, gt=0, le=1_000)
+    transactions_per_customer: float = Field(8.0, gt=1, le=1_000, description="mean orders per customer")
+    browse_sessions_per_order: float = Field(0.6, ge=0, le=100,
+                                             description="browsing sessions without an order, per order")
+    views_per_session: float = Field(3.0, gt=0, le=1_000, description="mean product views per browsing session")
     transfers_per_account: float = Field(1.0, ge=0, le=1_000,
                                          description="legit person-to-person transfers per account")
     missed_payment_rate: float = Field(0.03, ge=0, le=1, description="legit instalments missed")
     legit_label_delay_days: float = Field(30.0, ge=0, le=3650,
                                           description="when a legit transaction counts as confirmed")
-    account_takeover_rate: float = Field(0.004, ge=0, le=0.1)
-    synthetic_identity_rate: float = Field(0.006, ge=0, le=0.1)
-    mule_rate: float = Field(0.003, ge=0, le=0.1)
-    merchant_collusion_rate: float = Field(0.003, ge=0, le=0.1)
-    scam_rate: float = Field(0.003, ge=0, le=0.1)
+    account_takeover_rate: float = Field(0.004, ge=0, le=0.1,
+                                         description="share of transactions planted as account takeover fraud")
+    synthetic_identity_rate: float = Field(0.006, ge=0, le=0.1,
+                                           description="share of transactions planted as synthetic identity fraud")
+    mule_rate: float = Field(0.003, ge=0, le=0.1,
+                             description="share of transactions planted as mule fraud")
+    merchant_collusion_rate: float = Field(0.003, ge=0, le=0.1,
+                                           description="share of transactions planted as merchant collusion fraud")
+    scam_rate: float = Field(0.003, ge=0, le=0.1,
+                             description="share of transactions planted as scam fraud")
 
     @model_validator(mode="after")
     def _total_fraud_rate(self) -> WorldConfig:

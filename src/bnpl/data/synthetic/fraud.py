@@ -20,9 +20,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bnpl.data.synthetic.config import CATEGORIES, RESALE_CATEGORIES, SCAM_CATEGORIES, TYPOLOGIES, WorldConfig
+from bnpl.data.synthetic.config import (
+    CATEGORIES,
+    RESALE_CATEGORIES,
+    SCAM_CATEGORIES,
+    TYPOLOGIES,
+    WorldConfig,
+)
 from bnpl.data.synthetic.population import N_REGIONS, Population
-from bnpl.data.synthetic.sampling import day_times, groups_of, spread, weighted_choice, weighted_in_groups
+from bnpl.data.synthetic.sampling import (
+    day_times,
+    groups_of,
+    spread,
+    weighted_choice,
+    weighted_in_groups,
+)
 from bnpl.data.synthetic.shopping import (
     APP,
     IN_STORE,

@@ -6,9 +6,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bnpl.data.synthetic.config import CATEGORIES, CHANNELS, EVENT_TYPES, STYLES, WorldConfig
+from bnpl.data.synthetic.config import (
+    CATEGORIES,
+    CHANNELS,
+    EVENT_TYPES,
+    STYLES,
+    WorldConfig,
+)
 from bnpl.data.synthetic.population import Population
-from bnpl.data.synthetic.sampling import categorical_rows, uniform_times, weighted_in_groups
+from bnpl.data.synthetic.sampling import (
+    categorical_rows,
+    uniform_times,
+    weighted_in_groups,
+)
 
 APP, WEB, IN_STORE = 0, 1, 2
 

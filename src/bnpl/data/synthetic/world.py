@@ -13,13 +13,20 @@ import pandas as pd
 from tqdm import tqdm
 
 from bnpl.config import DATA_DIR
-from bnpl.data import schemas  # module import: schemas imports this package's vocabularies
+from bnpl.data import (
+    schemas,  # module import: schemas imports this package's vocabularies
+)
 from bnpl.data.synthetic.catalogue import complements, make_merchants, make_products
 from bnpl.data.synthetic.config import CHANNELS, PLANS, WorldConfig
 from bnpl.data.synthetic.fraud import extra_customers, plant_fraud
 from bnpl.data.synthetic.payments import instalments, label_table, legit_transfers
 from bnpl.data.synthetic.population import entity_tables, make_population
-from bnpl.data.synthetic.shopping import Catalogue, assemble_orders, legit_orders, sessions_and_events
+from bnpl.data.synthetic.shopping import (
+    Catalogue,
+    assemble_orders,
+    legit_orders,
+    sessions_and_events,
+)
 from bnpl.errors import DataError
 from bnpl.io import process_alive
 

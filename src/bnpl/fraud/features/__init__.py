@@ -36,7 +36,12 @@ from bnpl.fraud.features.labels import (
     out_of_fold_label_features,
     train_label_channels,
 )
-from bnpl.fraud.features.sequence import entity_context, pair_sequences, sequence_features, window_sums
+from bnpl.fraud.features.sequence import (
+    entity_context,
+    pair_sequences,
+    sequence_features,
+    window_sums,
+)
 from bnpl.fraud.features.structure import (
     Relation,
     adjacency,

@@ -27,6 +27,10 @@ import pandas as pd
 from bnpl.config import THREADS
 from bnpl.fraud.features.structure import adjacency
 
+#: RNG stream of the edge-model folds: ``default_rng([seed, EDGE_FOLD_STREAM])``, independent of the
+#: streams drawn from ``seed`` elsewhere
+EDGE_FOLD_STREAM = 101
+
 
 def _edges(df: pd.DataFrame) -> pd.DataFrame:
     """src, dst, time, amount of a transfer relation (time / amount default to 0 / 1), self-loops kept."""
@@ -144,7 +148,7 @@ def edge_score_features(df: pd.DataFrame, n: int, y: np.ndarray, train_ids: np.n
     s, d = e["src"].to_numpy(), e["dst"].to_numpy()
     train_ids = np.asarray(train_ids)
     fold = np.full(n, -1)
-    fold[train_ids] = np.random.default_rng(seed + 101).integers(0, folds, len(train_ids))
+    fold[train_ids] = np.random.default_rng([seed, EDGE_FOLD_STREAM]).integers(0, folds, len(train_ids))
     edge_y = ((y[s] == 1) & (y[d] == 1)).astype(int)
     out = None
     rest = np.ones(n, dtype=bool)

@@ -11,7 +11,12 @@ from __future__ import annotations
 from bnpl.errors import BnplError
 from bnpl.fraud.defaults import FAST_MODELS
 from bnpl.fraud.models.base import FraudModel, Pass
-from bnpl.fraud.models.boosters import CollectiveBooster, GraphBooster, StackedBooster, TabularBooster
+from bnpl.fraud.models.boosters import (
+    CollectiveBooster,
+    GraphBooster,
+    StackedBooster,
+    TabularBooster,
+)
 from bnpl.fraud.models.gnns import RGCN, DirSage, EgoNeigh, GATv2, Gnn, Hybrid, Sage
 
 MODELS: dict[str, type[FraudModel]] = {m.name: m for m in (
