@@ -1,7 +1,9 @@
-"""The GNN networks, all full-batch on the homogeneous projection (``HomGraph``), built from PyG layers.
+"""The GNN networks on the homogeneous projection (``HomGraph``), built from PyG layers.
 
 Every model maps node inputs ``x`` (N, F) to one fraud logit per node and exposes ``embed`` (the
-hidden representation used by the hybrid GNN -> LightGBM model).
+hidden representation used by the hybrid GNN -> LightGBM model). A model runs on the graph it was
+built on, or on any other ``HomGraph`` with the same relations (a mini-batch subgraph) when its
+``structure(subgraph)`` is passed as the second argument of ``forward`` / ``embed``.
 
 * ``sage``       GraphSAGE (mean aggregation, root weight).
 * ``gatv2``      GATv2 attention.
@@ -34,38 +36,47 @@ class Head(nn.Module):
 class SAGE(nn.Module):
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2):
         super().__init__()
-        self.adj = g.adj_t("both")
+        self.adj = self.structure(g)
         self.convs = nn.ModuleList(SAGEConv(in_dim if i == 0 else hidden, hidden) for i in range(layers))
         self.drop, self.head = nn.Dropout(dropout), Head(hidden, dropout)
 
-    def embed(self, x):
+    @staticmethod
+    def structure(g: HomGraph):
+        return g.adj_t("both")
+
+    def embed(self, x, structure=None):
+        adj = self.adj if structure is None else structure
         for i, conv in enumerate(self.convs):
-            x = conv(self.drop(x) if i else x, self.adj)
+            x = conv(self.drop(x) if i else x, adj)
             x = x.relu() if i < len(self.convs) - 1 else x
         return x
 
-    def forward(self, x):
-        return self.head(self.embed(x))
+    def forward(self, x, structure=None):
+        return self.head(self.embed(x, structure))
 
 
 class GATv2(nn.Module):
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2, heads: int = 2):
         super().__init__()
-        ei = g.edge_index
-        self.edge_index = torch.cat([ei, ei.flip(0)], 1)
+        self.edge_index = self.structure(g)
         dims = [in_dim] + [hidden] * layers
         self.convs = nn.ModuleList(GATv2Conv(dims[i], hidden // heads, heads=heads, add_self_loops=True)
                                    for i in range(layers))
         self.drop, self.head = nn.Dropout(dropout), Head(hidden, dropout)
 
-    def embed(self, x):
+    @staticmethod
+    def structure(g: HomGraph):
+        return torch.cat([g.edge_index, g.edge_index.flip(0)], 1)
+
+    def embed(self, x, structure=None):
+        edge_index = self.edge_index if structure is None else structure
         for i, conv in enumerate(self.convs):
-            x = conv(self.drop(x) if i else x, self.edge_index)
+            x = conv(self.drop(x) if i else x, edge_index)
             x = nn.functional.elu(x) if i < len(self.convs) - 1 else x
         return x
 
-    def forward(self, x):
-        return self.head(self.embed(x))
+    def forward(self, x, structure=None):
+        return self.head(self.embed(x, structure))
 
 
 class RelationalSAGE(nn.Module):
@@ -73,22 +84,27 @@ class RelationalSAGE(nn.Module):
 
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2):
         super().__init__()
-        self.adjs = [g.adj_t(d, r) for r in range(len(g.relations)) for d in ("in", "out")]
+        self.adjs = self.structure(g)
         dims = [in_dim] + [hidden] * layers
         self.root = nn.ModuleList(nn.Linear(dims[i], hidden) for i in range(layers))
         self.convs = nn.ModuleList(nn.ModuleList(SAGEConv(dims[i], hidden, root_weight=False, bias=False)
                                                  for _ in self.adjs) for i in range(layers))
         self.drop, self.head = nn.Dropout(dropout), Head(hidden, dropout)
 
-    def embed(self, x):
+    @staticmethod
+    def structure(g: HomGraph):
+        return [g.adj_t(d, r) for r in range(len(g.relations)) for d in ("in", "out")]
+
+    def embed(self, x, structure=None):
+        adjs = self.adjs if structure is None else structure
         for i, (root, convs) in enumerate(zip(self.root, self.convs, strict=True)):
             x = self.drop(x) if i else x
-            x = root(x) + sum(conv(x, a) for conv, a in zip(convs, self.adjs, strict=True))
+            x = root(x) + sum(conv(x, a) for conv, a in zip(convs, adjs, strict=True))
             x = x.relu() if i < len(self.convs) - 1 else x
         return x
 
-    def forward(self, x):
-        return self.head(self.embed(x))
+    def forward(self, x, structure=None):
+        return self.head(self.embed(x, structure))
 
 
 class EgoNeigh(nn.Module):
@@ -96,21 +112,26 @@ class EgoNeigh(nn.Module):
 
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2):
         super().__init__()
-        self.adj = g.adj_t("both")
+        self.adj = self.structure(g)
         self.hops = layers
         self.ego = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden))
         self.agg = SimpleConv(aggr="mean")
         self.mix = nn.Linear(hidden * (layers + 1), hidden)
         self.drop, self.head = nn.Dropout(dropout), Head(hidden, dropout)
 
-    def embed(self, x):
+    @staticmethod
+    def structure(g: HomGraph):
+        return g.adj_t("both")
+
+    def embed(self, x, structure=None):
+        adj = self.adj if structure is None else structure
         parts = [self.ego(x)]
         for _ in range(self.hops):
-            parts.append(self.agg(parts[-1], self.adj))
+            parts.append(self.agg(parts[-1], adj))
         return self.mix(self.drop(torch.cat(parts, -1)))
 
-    def forward(self, x):
-        return self.head(self.embed(x))
+    def forward(self, x, structure=None):
+        return self.head(self.embed(x, structure))
 
 
 class DirSAGE(nn.Module):
@@ -118,22 +139,27 @@ class DirSAGE(nn.Module):
 
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2):
         super().__init__()
-        self.a_in, self.a_out = g.adj_t("in"), g.adj_t("out")
+        self.adjs = self.structure(g)
         dims = [in_dim] + [hidden] * layers
         self.root = nn.ModuleList(nn.Linear(dims[i], hidden) for i in range(layers))
         self.conv_in = nn.ModuleList(SAGEConv(dims[i], hidden, root_weight=False) for i in range(layers))
         self.conv_out = nn.ModuleList(SAGEConv(dims[i], hidden, root_weight=False) for i in range(layers))
         self.drop, self.head = nn.Dropout(dropout), Head(hidden, dropout)
 
-    def embed(self, x):
+    @staticmethod
+    def structure(g: HomGraph):
+        return g.adj_t("in"), g.adj_t("out")
+
+    def embed(self, x, structure=None):
+        a_in, a_out = self.adjs if structure is None else structure
         for i in range(len(self.root)):
             x = self.drop(x) if i else x
-            x = self.root[i](x) + self.conv_in[i](x, self.a_in) + self.conv_out[i](x, self.a_out)
+            x = self.root[i](x) + self.conv_in[i](x, a_in) + self.conv_out[i](x, a_out)
             x = x.relu() if i < len(self.root) - 1 else x
         return x
 
-    def forward(self, x):
-        return self.head(self.embed(x))
+    def forward(self, x, structure=None):
+        return self.head(self.embed(x, structure))
 
 
 def build_model(name: str, g: HomGraph, in_dim: int, hidden: int = 64, layers: int = 2,
