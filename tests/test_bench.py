@@ -26,3 +26,24 @@ def test_make_bench_at_tiny_sizes(tmp_path):
         assert all(v["peak_mb"] >= v["start_mb"] > 0 for v in run["steps"].values())
     assert summarise(res["runs"])["slopes"] == res["slopes"]
     assert (out / "scaling.md").read_text().count("| 2,000 |") == 1 and (out / "scaling.png").stat().st_size > 1000
+
+
+def test_sizes_run_separately_are_summarised_from_their_json(tmp_path, capsys):
+    from bnpl.bench.scaling import main
+
+    runs = []
+    for n, secs in ((1000, 1.0), (10000, 10.0)):
+        steps = {s: {"seconds": secs * (2 if s == "features" else 1), "start_mb": 500.0, "peak_mb": 600.0 + n / 100}
+                 for s in STEPS}
+        path = tmp_path / f"{n}.json"
+        path.write_text(json.dumps({"n": n, "steps": steps, "layer": {"fraction": 0.6}, "history": n,
+                                    "batch_p95_s": 0.01}))
+        runs.append(str(path))
+    assert main(["--runs", *runs, "--out", str(tmp_path / "out")]) == 0
+    res = json.loads((tmp_path / "out" / "scaling.json").read_text())
+    assert res["slopes"]["features"]["seconds"] == pytest.approx(1.0) and res["targets"]["slopes_met"]
+    assert "| 10,000 |" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    with pytest.raises(Exception, match="bad.json"):
+        main(["--runs", str(bad), "--out", str(tmp_path / "out")])

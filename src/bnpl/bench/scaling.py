@@ -105,19 +105,36 @@ def plot(runs: list[dict], path: Path) -> Path:
     return path
 
 
+def _read_run(path: str) -> dict:
+    try:
+        run = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise BnplError(f"--runs: {path}: not a readable JSON file ({e.__class__.__name__})") from None
+    if not isinstance(run, dict) or not {"n", "steps", "layer"} <= set(run):
+        raise BnplError(f"--runs: {path}: not a `python -m bnpl.bench.steps` result (needs n, steps, layer)")
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bnpl.bench.scaling", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batches", type=int, default=10, help="inductive batches timed per size")
     p.add_argument("--out", default="reports/bench", help="folder for scaling.json / .md / .png")
+    p.add_argument("--runs", nargs="+", default=None,
+                   help="summarise these per-size JSONs of `python -m bnpl.bench.steps` (sizes run separately) "
+                        "instead of running --sizes")
     a = p.parse_args(argv)
     if any(s < 1000 for s in a.sizes):
         raise BnplError(f"--sizes: every size must be >= 1000 transactions (got {a.sizes})")
     out = check_output(a.out, folder=True)
-    runs = run_sizes(a.sizes, a.seed, a.batches)
+    if a.runs:
+        runs = sorted((_read_run(f) for f in a.runs), key=lambda r: r["n"])
+        command = f"python -m bnpl.bench.scaling --runs {' '.join(a.runs)} --out {a.out}"
+    else:
+        runs = run_sizes(a.sizes, a.seed, a.batches)
+        command = f"python -m bnpl.bench.scaling --sizes {' '.join(map(str, a.sizes))} --seed {a.seed} --out {a.out}"
     summary = summarise(runs)
-    command = f"python -m bnpl.bench.scaling --sizes {' '.join(map(str, a.sizes))} --seed {a.seed} --out {a.out}"
     md = table(runs, summary)
     write_json(out / "scaling.json", {"command": command, "runs": runs, **summary})
     write_text(out / "scaling.md", f"Command: `{command}`\n\n{md}")
