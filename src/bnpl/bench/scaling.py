@@ -68,12 +68,13 @@ def summarise(runs: list[dict]) -> dict:
 
 def table(runs: list[dict], summary: dict) -> str:
     """Markdown: seconds (peak MB) per step and size, the layer fraction, then the slopes."""
-    head = "| transactions | " + " | ".join(STEPS) + " | peak MB | GNN layer / spmm | history | batch p95 s |"
-    lines = [head, "|" + "---|" * (len(STEPS) + 5)]
+    head = "| transactions | " + " | ".join(STEPS) + " | peak MB | GNN layer / spmm | history | batch p95 s | recomputing batch s |"
+    lines = [head, "|" + "---|" * (len(STEPS) + 6)]
     for r in runs:
         cells = [f"{r['steps'][s]['seconds']:.3g} s ({r['steps'][s]['peak_mb']:.0f} MB)" for s in STEPS]
         lines.append(f"| {r['n']:,} | " + " | ".join(cells) + f" | {summary['peak_mb'][r['n']]:.0f} | "
-                     f"{r['layer']['fraction']:.2f} | {r['history']:,} | {r['batch_p95_s'] or float('nan'):.3g} |")
+                     f"{r['layer']['fraction']:.2f} | {r['history']:,} | {r['batch_p95_s'] or float('nan'):.3g} | "
+                     f"{'n/a' if r.get('recompute_batch_s') is None else format(r['recompute_batch_s'], '.3g')} |")
     def fmt(v: float | None) -> str:
         return "n/a" if v is None else f"{v:.2f}"
 
