@@ -66,11 +66,16 @@ class _Ring:
         c = self.count[key]
         return self.ring[channel][key, (c - k) % self.width] if c >= k else np.nan
 
-    def mean(self, key: int, channel: str, k: int) -> float:
-        """Mean over the latest ``k`` rows (NaN with none)."""
+    def sums(self, key: int, channel: str, ks: tuple[int, ...]) -> list[tuple[float, int]]:
+        """(sum, rows) over the latest ``k`` rows for each ``k`` (rows < k when fewer exist), one read."""
         c = int(self.count[key])
-        m = min(k, c)
-        return float(self.ring[channel][key, np.arange(c - m, c) % self.width].mean()) if m else np.nan
+        m = min(max(ks), c)
+        cs = np.cumsum(self.ring[channel][key, np.arange(c - 1, c - 1 - m, -1) % self.width]) if m else ()
+        return [(float(cs[min(k, m) - 1]), min(k, m)) if m else (0.0, 0) for k in ks]
+
+    def means(self, key: int, channel: str, ks: tuple[int, ...]) -> list[float]:
+        """Mean over the latest ``k`` rows for each ``k`` (NaN with none)."""
+        return [s / m if m else np.nan for s, m in self.sums(key, channel, ks)]
 
     def push(self, key: int, values: dict[str, float]) -> None:
         c = self.count[key]
@@ -181,16 +186,18 @@ class IncrementalScorer:
             c = ring.count[e]
             f[f"{name}_prior_count"] = float(c)
             f[f"{name}_gap_prev"] = t - ring.back(e, "time", 1)
-            for k in SPANS:
+            dev = ring.means(e, "value", SPANS) if self.value is not None else ()
+            for j, k in enumerate(SPANS):
                 f[f"{name}_span{k}"] = t - ring.back(e, "time", k)
                 if self.value is not None:
-                    f[f"{name}_dev{k}"] = self.value[r] - ring.mean(e, "value", k)
+                    f[f"{name}_dev{k}"] = self.value[r] - dev[j]
             f[f"{name}_age"] = t - min(ring.first[e], t)
             if i != self.cust:
                 f[f"{name}_span{max(CONTEXT)}"] = t - ring.back(e, "time", max(CONTEXT))
-                for k in CONTEXT:
-                    f[f"{name}_newcomer_share{k}"] = ring.mean(e, "new", k)
-                    f[f"{name}_customer_history{k}"] = ring.mean(e, "hist", k)
+                for k, share, hist in zip(CONTEXT, ring.means(e, "new", CONTEXT), ring.means(e, "hist", CONTEXT),
+                                          strict=True):
+                    f[f"{name}_newcomer_share{k}"] = share
+                    f[f"{name}_customer_history{k}"] = hist
         keys = {}
         for i, (na, _, a) in enumerate(self.links):
             for nb, _, b in self.links[i + 1:]:
@@ -209,10 +216,8 @@ class IncrementalScorer:
             fr, kn = ring.fraud_total[e], ring.known_total[e]
             f[f"{name}_train_fraud"], f[f"{name}_train_known"] = fr, kn
             f[f"{name}_fraud_rate"] = (fr + self.prior) / (kn + 1.0)
-            for k in LABEL_WINDOWS:
-                m = min(k, int(ring.count[e]))
-                idx = np.arange(ring.count[e] - m, ring.count[e]) % ring.width
-                frk, knk = ring.ring["fraud"][e, idx].sum(), ring.ring["known"][e, idx].sum()
+            for k, (frk, _), (knk, _) in zip(LABEL_WINDOWS, ring.sums(e, "fraud", LABEL_WINDOWS),
+                                             ring.sums(e, "known", LABEL_WINDOWS), strict=True):
                 f[f"{name}_win{k}_fraud"] = frk
                 f[f"{name}_win{k}_rate"] = (frk + self.prior) / (knk + 1.0)
         if dry:
