@@ -104,9 +104,10 @@ class IncrementalScorer:
         self.delay = default_label_delay(t, base.train_ids)
         if self.delay <= 0:
             raise BnplError("incremental scoring needs a positive label delay (training labels spanning time)")
-        hist = np.flatnonzero(t <= cutoff)
-        hist = hist[np.lexsort((hist, t[hist]))]                 # (time, id) order
-        self.last = (float(t[hist[-1]]), int(hist[-1])) if len(hist) else (-np.inf, -1)
+        self.arrival = np.lexsort((np.arange(len(t)), t))         # every target row in (time, id) order
+        self.t_sorted = t[self.arrival]
+        self.next = int(np.searchsorted(self.t_sorted, cutoff, side="right"))    # first row not in the state
+        hist = self.arrival[:self.next]
         self._init_state(hist, cutoff)
         self._check_columns()
 
@@ -119,7 +120,7 @@ class IncrementalScorer:
         cname, _, cent = self.links[self.cust]
         cprior = np.empty(len(hist))
         cprior[past_order(cent[hist], t)] = _ranks(cent[hist][past_order(cent[hist], t)])
-        self.entity, self.pair_keys, self.pairs, self.pair_new = {}, {}, {}, {}
+        self.entity, self.pair_keys, self.pairs, self.pair_new, self.pair_base = {}, {}, {}, {}, {}
         for name, _, ent in self.links:
             ch = {"time": t, "new": (cprior == 0).astype(float), "hist": np.log1p(cprior)}
             if v is not None:
@@ -130,7 +131,8 @@ class IncrementalScorer:
             self.entity[name] = ring
         for i, (na, _, a) in enumerate(self.links):
             for nb, _, b in self.links[i + 1:]:
-                key = a[hist].astype(np.int64) * (int(b.max()) + 1) + b[hist]
+                self.pair_base[(na, nb)] = int(b.max()) + 1          # pair key: a * base + b
+                key = a[hist].astype(np.int64) * self.pair_base[(na, nb)] + b[hist]
                 uniq, slot = np.unique(key, return_inverse=True)
                 self.pair_keys[(na, nb)] = uniq
                 self.pair_new[(na, nb)] = {}
@@ -201,7 +203,7 @@ class IncrementalScorer:
         keys = {}
         for i, (na, _, a) in enumerate(self.links):
             for nb, _, b in self.links[i + 1:]:
-                key = int(a[r]) * (int(b.max()) + 1) + int(b[r])
+                key = int(a[r]) * self.pair_base[(na, nb)] + int(b[r])
                 slot = self._pair_slot((na, nb), key, add=not dry)
                 ring = self.pairs[(na, nb)]
                 c = ring.count[slot] if slot is not None else 0
@@ -235,12 +237,10 @@ class IncrementalScorer:
     def features(self, now: float) -> pd.DataFrame:
         """Features of every target row arriving after the last one seen, up to ``now``, in (time, id)
         order; the state moves on past them."""
-        new = np.flatnonzero((self.t <= now) & ((self.t > self.last[0]) |
-                                                ((self.t == self.last[0]) & (np.arange(len(self.t)) > self.last[1]))))
-        new = new[np.lexsort((new, self.t[new]))]
+        end = int(np.searchsorted(self.t_sorted, now, side="right"))
+        new = self.arrival[self.next:end]
         rows = [self._row_features(int(r)) for r in new]
-        if len(new):
-            self.last = (float(self.t[new[-1]]), int(new[-1]))
+        self.next = max(self.next, end)
         x = pd.concat([self.own.iloc[new].reset_index(drop=True), pd.DataFrame(rows)], axis=1)
         x.index = new
         return x
