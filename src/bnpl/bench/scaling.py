@@ -46,24 +46,32 @@ def run_sizes(sizes: list[int], seed: int = 0, batches: int = 10, log=print) -> 
 def slope(x: list[float], y: list[float]) -> float | None:
     """Least-squares slope of log(y) on log(x); None with fewer than two sizes or a non-positive value."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    if len(x) < 2 or not (np.isfinite(y).all() and (y > 0).all()):
+    ok = np.isfinite(y)                               # a step a size did not reach (a run cut short)
+    x, y = x[ok], y[ok]
+    if len(x) < 2 or not (y > 0).all():
         return None
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def _value(run: dict, step: str, key: str) -> float:
+    """``key`` of ``step`` in one size's run; NaN where the run did not reach the step."""
+    return float(run["steps"].get(step, {}).get(key, np.nan))
 
 
 def summarise(runs: list[dict]) -> dict:
     """Slopes per step (seconds and peak MB), the largest peak per size, the layer fractions, verdicts."""
     n = [r["n"] for r in runs]
-    slopes = {s: {"seconds": slope(n, [r["steps"][s]["seconds"] for r in runs]),
-                  "peak_mb": slope(n, [r["steps"][s]["peak_mb"] for r in runs])} for s in STEPS}
+    slopes = {s: {"seconds": slope(n, [_value(r, s, "seconds") for r in runs]),
+                  "peak_mb": slope(n, [_value(r, s, "peak_mb") for r in runs])} for s in STEPS}
     peak = {r["n"]: max(v["peak_mb"] for v in r["steps"].values()) for r in runs}
     scaled = [s for s in STEPS if s != "inductive_batch" and slopes[s]["seconds"] is not None]
     return {"sizes": n, "slopes": slopes, "peak_mb": peak,
-            "layer_fraction": {r["n"]: r["layer"]["fraction"] for r in runs},
+            "layer_fraction": {r["n"]: r["layer"]["fraction"] for r in runs if "layer" in r},
             "targets": {"slope_max": SLOPE_TARGET, "peak_mb_at_1e6": PEAK_TARGET_MB, "layer_fraction": LAYER_TARGET,
                         "slopes_met": all(slopes[s]["seconds"] <= SLOPE_TARGET for s in scaled),
+                        "complete": all(r.get("complete", True) for r in runs),
                         "peak_met": peak.get(1_000_000, 0.0) < PEAK_TARGET_MB if 1_000_000 in peak else None,
-                        "layer_met": min(r["layer"]["fraction"] for r in runs) >= LAYER_TARGET}}
+                        "layer_met": min((r["layer"]["fraction"] for r in runs if "layer" in r), default=0.0) >= LAYER_TARGET}}
 
 
 def table(runs: list[dict], summary: dict) -> str:
@@ -71,9 +79,11 @@ def table(runs: list[dict], summary: dict) -> str:
     head = "| transactions | " + " | ".join(STEPS) + " | peak MB | GNN layer / spmm | history | batch p95 s | recomputing batch s |"
     lines = [head, "|" + "---|" * (len(STEPS) + 6)]
     for r in runs:
-        cells = [f"{r['steps'][s]['seconds']:.3g} s ({r['steps'][s]['peak_mb']:.0f} MB)" for s in STEPS]
+        cells = [f"{r['steps'][s]['seconds']:.3g} s ({r['steps'][s]['peak_mb']:.0f} MB)" if s in r["steps"]
+                 else "not reached" for s in STEPS]
         lines.append(f"| {r['n']:,} | " + " | ".join(cells) + f" | {summary['peak_mb'][r['n']]:.0f} | "
-                     f"{r['layer']['fraction']:.2f} | {r['history']:,} | {r['batch_p95_s'] or float('nan'):.3g} | "
+                     f"{r['layer']['fraction'] if 'layer' in r else float('nan'):.2f} | {r.get('history', 0):,} | "
+                     f"{r.get('batch_p95_s') or float('nan'):.3g} | "
                      f"{'n/a' if r.get('recompute_batch_s') is None else format(r['recompute_batch_s'], '.3g')} |")
     def fmt(v: float | None) -> str:
         return "n/a" if v is None else f"{v:.2f}"
@@ -93,7 +103,7 @@ def plot(runs: list[dict], path: Path) -> Path:
     n = [r["n"] for r in runs]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for s in STEPS:
-        y = [r["steps"][s]["seconds"] for r in runs]
+        y = [_value(r, s, "seconds") for r in runs]
         k = slope(n, y)
         ax.loglog(n, y, "o-", label=f"{s} (slope {k:.2f})" if k is not None else s)
     ax.set_xlabel("transactions")
@@ -111,8 +121,8 @@ def _read_run(path: str) -> dict:
         run = json.loads(Path(path).read_text())
     except (OSError, ValueError) as e:
         raise BnplError(f"--runs: {path}: not a readable JSON file ({e.__class__.__name__})") from None
-    if not isinstance(run, dict) or not {"n", "steps", "layer"} <= set(run):
-        raise BnplError(f"--runs: {path}: not a `python -m bnpl.bench.steps` result (needs n, steps, layer)")
+    if not isinstance(run, dict) or not {"n", "steps"} <= set(run):
+        raise BnplError(f"--runs: {path}: not a `python -m bnpl.bench.steps` result (needs n and steps)")
     return run
 
 

@@ -8,7 +8,7 @@ Steps: ``generate`` (the world and its fraud form), ``features`` (``lgbm_graph``
 label-free part and one pass of label features), ``graph`` (the homogeneous PyG graph), ``gnn_epoch`` (one
 full-batch training epoch of ``dir_sage``, the main fraud GNN, on torch sparse CSR adjacencies, node inputs
 and label channels), ``inductive_fit`` (the inductive scorer and its running state at the 0.9 time
-quantile) and ``inductive_batch`` (median seconds per batch of later transactions, incremental; up to
+quantile, ``INDUCTIVE_ROUNDS`` boosting rounds at most) and ``inductive_batch`` (median seconds per batch of later transactions, incremental; up to
 ``RECOMPUTE_MAX`` transactions also one batch of the recomputing scorer, for contrast). Also the
 throughput of one ``dir_sage`` aggregation (PyG ``SAGEConv`` on the CSR adjacency) against a raw
 ``torch.sparse.mm`` of the same adjacency and width.
@@ -26,6 +26,7 @@ from bnpl.config import THREADS
 from bnpl.data.subset import label_vector
 from bnpl.fraud.defaults import DEFAULT_HIDDEN
 
+INDUCTIVE_ROUNDS = 50        # boosting rounds of the inductive scorer's LightGBM (fit time; latency barely moves)
 RECOMPUTE_MAX = 100_000      # largest world on which the recomputing scorer is timed for contrast
 STEPS = ("generate", "features", "graph", "gnn_epoch", "inductive_fit", "inductive_batch")
 
@@ -55,8 +56,10 @@ def layer_throughput(adj: torch.Tensor, width: int, seed: int = 0, repeats: int 
     return {"layer_s": layer, "spmm_s": raw, "fraction": raw / layer, "width": width, "nnz": int(adj.values().numel())}
 
 
-def run_size(n: int, seed: int = 0, batch_size: int = 100, batches: int = 10, hidden: int = DEFAULT_HIDDEN) -> dict:
-    """Every step of the module docstring on a world of ``n`` transactions."""
+def run_size(n: int, seed: int = 0, batch_size: int = 100, batches: int = 10, hidden: int = DEFAULT_HIDDEN,
+             save=None) -> dict:
+    """Every step of the module docstring on a world of ``n`` transactions; ``save(partial_result)`` after
+    each step, so a run cut short by a time limit keeps the steps it finished."""
     from bnpl.data.synthetic import WorldConfig, generate_world, world_to_fraud_data
     from bnpl.fraud.benchmark import make_split
     from bnpl.fraud.features import graph_features, label_free_features
@@ -66,25 +69,33 @@ def run_size(n: int, seed: int = 0, batch_size: int = 100, batches: int = 10, hi
 
     torch.set_num_threads(THREADS)
     probe = StepProbe()
+    res: dict = {"n": n, "seed": seed, "steps": probe.steps, "complete": False}
+
+    def saved(**more) -> None:
+        res.update(more)
+        if save is not None:
+            save(res)
+
     with probe.step("generate"):
         data = world_to_fraud_data(generate_world(WorldConfig(seed=seed, n_transactions=n), progress=False))
     split = make_split(data, "random", seed, 0.3, 0.1)
     with probe.step("features"):
         feats = graph_features(data, split.train, seed=seed, label_free=label_free_features(data))
-    n_features = feats.shape[1]
+    saved(features=feats.shape[1])
     del feats
     with probe.step("graph"):
         g = build_homogeneous_graph(data)
     with probe.step("gnn_epoch"):
         train_gnn("dir_sage", g, label_vector(data), split.train, split.val, seed,
                   TrainConfig(epochs=1, hidden=hidden, patience=1))
-    layer = layer_throughput(g.adj_t("in"), hidden, seed)
-    nodes, edges = int(g.x.shape[0]), int(g.edge_index.shape[1])
+    saved(layer=layer_throughput(g.adj_t("in"), hidden, seed), nodes=int(g.x.shape[0]),
+          edges=int(g.edge_index.shape[1]))
     del g
     t = data.nodes[data.target]["time"].to_numpy(float)
     cutoff = float(np.quantile(t, 0.9))
     with probe.step("inductive_fit"):
-        scorer = fit_incremental(data, cutoff, seed=seed)
+        scorer = fit_incremental(data, cutoff, seed=seed, n_estimators=INDUCTIVE_ROUNDS)
+    saved(history=int((t <= cutoff).sum()))
     later = np.flatnonzero(t > cutoff)
     later = later[np.lexsort((later, t[later]))]
     per_batch = []
@@ -102,9 +113,9 @@ def run_size(n: int, seed: int = 0, batch_size: int = 100, batches: int = 10, hi
         t0 = time.perf_counter()
         scorer.base.score(data, ids, float(t[ids].max()))
         recompute = time.perf_counter() - t0
-    return {"n": n, "seed": seed, "steps": probe.steps, "layer": layer, "features": n_features,
-            "nodes": nodes, "edges": edges, "history": int((t <= cutoff).sum()), "batch_size": batch_size,
-            "batches": len(per_batch), "recompute_batch_s": recompute, "batch_p95_s": float(np.percentile(per_batch, 95)) if per_batch else None}
+    saved(batch_size=batch_size, batches=len(per_batch), recompute_batch_s=recompute, complete=True,
+          batch_p95_s=float(np.percentile(per_batch, 95)) if per_batch else None)
+    return res
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batches", type=int, default=10)
     p.add_argument("--out", required=True, help="JSON path for this size's measurements")
     a = p.parse_args(argv)
-    write_json(a.out, run_size(a.n, a.seed, a.batch_size, a.batches))
+    run_size(a.n, a.seed, a.batch_size, a.batches, save=lambda res: write_json(a.out, res))
     return 0
 
 

@@ -274,7 +274,8 @@ def _ranks(sorted_keys: np.ndarray) -> np.ndarray:
     return (np.arange(len(sorted_keys)) - start).astype(float)
 
 
-def fit_incremental(data: FraudData, cutoff: float, seed: int = 0) -> IncrementalScorer:
-    """:func:`~bnpl.fraud.inductive.fit_inductive` at ``cutoff``, with the running state of the history."""
+def fit_incremental(data: FraudData, cutoff: float, seed: int = 0, **lgbm_params) -> IncrementalScorer:
+    """:func:`~bnpl.fraud.inductive.fit_inductive` at ``cutoff`` (``lgbm_params`` passed on), with the
+    running state of the history."""
     _check_supported(data)
-    return IncrementalScorer(fit_inductive(data, cutoff, seed=seed), data, cutoff)
+    return IncrementalScorer(fit_inductive(data, cutoff, seed=seed, **lgbm_params), data, cutoff)
