@@ -10,7 +10,7 @@ STAMP := $(VENV)/.bnpl-setup
 PORT ?= 5000
 SHARED_DATA ?= ../shared/data
 
-.PHONY: help setup run data test test-fast lab report mlflow-ui lint typecheck clean distclean fraud-benchmark recsys-benchmark benchmark-tables sweep mlflow-server
+.PHONY: help setup run data test test-fast lab report mlflow-ui lint typecheck clean distclean fraud-benchmark recsys-benchmark benchmark-tables sweep mlflow-server bench
 
 help: ## list the targets (target names in colour only on a terminal)
 	@if [ -t 1 ]; then c='\033[36m'; r='\033[0m'; else c=''; r=''; fi; \
@@ -91,3 +91,8 @@ clean: ## remove generated outputs: runs/, reports/, data/ contents, mlflow.db (
 
 distclean: clean ## clean, and remove .venv too
 	rm -rf $(VENV)
+
+SIZES ?= 10000 100000 1000000
+BENCH_OUT ?= reports/bench
+bench: setup ## scaling benchmark on synthetic worlds of SIZES transactions (make bench SIZES="10000 100000"): table, JSON and log-log plot in BENCH_OUT
+	$(PY) -W ignore -m bnpl.bench.scaling --sizes $(SIZES) --out $(BENCH_OUT)

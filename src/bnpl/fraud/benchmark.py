@@ -124,9 +124,10 @@ def refit_ids(split: Split, data: FraudData) -> np.ndarray:
 def make_pass(data: FraudData, cfg: BenchmarkConfig, seed: int, ids: np.ndarray, val: np.ndarray,
               label_free: LabelFreeFeatures, graph=None, refit: bool = False, progress: bool = False) -> Pass:
     """A :class:`~bnpl.fraud.models.Pass` fitting on the labels of ``ids``: graph features from those
-    labels (with ``cfg.push``) and, with ``cfg.gnn_features``, their scaled copy as GNN inputs."""
+    labels (with ``cfg.push``) and, with ``cfg.gnn_features`` and a ``graph`` (a GNN runs), their scaled
+    copy as GNN inputs."""
     feats = graph_features(data, ids, causal=cfg.causal, seed=seed, label_free=label_free, push=cfg.push)
-    extra = scale_features(feats.to_numpy(np.float64)) if cfg.gnn_features else None
+    extra = scale_features(feats) if cfg.gnn_features and graph is not None else None
     tcfg = TrainConfig(epochs=cfg.epochs, hidden=cfg.hidden, patience=cfg.patience)
     return Pass(data, label_vector(data), ids, val, seed, feats, label_free, tcfg, graph, extra, refit, progress)
 

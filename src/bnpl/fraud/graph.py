@@ -7,6 +7,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 from torch_geometric.data import HeteroData
 
@@ -16,16 +17,21 @@ from bnpl.data.subset import label_vector
 EDGE_META = ("src", "dst", "time")
 
 
-def scale_features(x: np.ndarray) -> np.ndarray:
-    """log1p for non-negative columns, then z-score; constant columns become 0."""
-    x = np.asarray(x, dtype=np.float64).copy()
+def scale_features(x: np.ndarray | pd.DataFrame) -> np.ndarray:
+    """log1p for non-negative columns, then z-score; constant columns become 0. Computed in float64 one
+    column at a time into the float32 result (no full float64 copy of ``x``)."""
+    x = x if isinstance(x, pd.DataFrame) else np.asarray(x)
+    column = (lambda j: x.iloc[:, j].to_numpy(np.float64)) if isinstance(x, pd.DataFrame) else \
+        (lambda j: np.asarray(x[:, j], dtype=np.float64))
+    out = np.empty(x.shape, dtype=np.float32)
     for j in range(x.shape[1]):
-        col = x[:, j]
+        col = column(j)
         if np.nanmin(col) >= 0:
             col = np.log1p(col)
         sd = np.nanstd(col)
-        x[:, j] = 0.0 if sd == 0 or not np.isfinite(sd) else (col - np.nanmean(col)) / sd
-    return np.nan_to_num(x).astype(np.float32)
+        col = np.zeros(len(col)) if sd == 0 or not np.isfinite(sd) else (col - np.nanmean(col)) / sd
+        out[:, j] = np.nan_to_num(col)
+    return out
 
 
 def _degrees(data: FraudData, nt: str) -> np.ndarray:

@@ -46,9 +46,10 @@ def _kept(data: FraudData, cutoff: float) -> np.ndarray:
     return np.flatnonzero(data.nodes[data.target]["time"].to_numpy() <= cutoff)
 
 
-def fit_inductive(data: FraudData, cutoff: float, val_frac: float = 0.2, seed: int = 0) -> InductiveScorer:
+def fit_inductive(data: FraudData, cutoff: float, val_frac: float = 0.2, seed: int = 0,
+                  **lgbm_params) -> InductiveScorer:
     """Fit on the graph as known at ``cutoff`` (labels known by then; the latest ``val_frac`` of them
-    for early stopping)."""
+    for early stopping). ``lgbm_params``: LightGBM settings for :func:`~bnpl.fraud.boosting.fit_lgbm`."""
     past = restrict_to_time(data, cutoff)
     y = label_vector(past)
     lab = past.labels.sort_values("label_time")["node_id"].to_numpy()
@@ -59,7 +60,8 @@ def fit_inductive(data: FraudData, cutoff: float, val_frac: float = 0.2, seed: i
                         f"the inductive scorer needs both classes among its training labels and a fraud among the "
                         f"latest {val_frac:.0%} for early stopping. Choose a later cutoff")
     x = graph_features(past, train, causal=True, seed=seed)
-    return InductiveScorer(fit_lgbm(x, y, train, val, seed), list(x.columns), _kept(data, cutoff)[train], seed)
+    return InductiveScorer(fit_lgbm(x, y, train, val, seed, **lgbm_params), list(x.columns), _kept(data, cutoff)[train],
+                           seed)
 
 
 def measure_latency(scorer: InductiveScorer, data: FraudData, new_ids: np.ndarray, batch_size: int = 100,

@@ -67,13 +67,14 @@ class LabelFreeFeatures:
     """Everything :func:`graph_features` computes without reading a label, for one dataset and options.
     ``nodes``: entity / sequence / context columns in column order; ``relation_blocks``: per
     target-to-target relation its flow, pass-through and neighbour-aggregate columns; ``homogeneous``:
-    the homogeneous-projection aggregates."""
+    the homogeneous-projection aggregates. Each is one float64 frame held once: :func:`graph_features`
+    concatenates them with the label columns without copying them (pandas copy-on-write)."""
     options: tuple                       # (causal, max_cycle, homogeneous_hops, use_time)
     own: pd.DataFrame
-    nodes: dict[str, np.ndarray]
+    nodes: pd.DataFrame
     relations: tuple[Relation, ...]
-    relation_blocks: dict[str, dict[str, np.ndarray]]
-    homogeneous: dict[str, np.ndarray]
+    relation_blocks: dict[str, pd.DataFrame]
+    homogeneous: pd.DataFrame
 
     @property
     def causal(self) -> bool:
@@ -109,9 +110,21 @@ def label_free_features(data: FraudData, causal: bool = False, max_cycle: int = 
         df = rel.edges
         amt = adjacency(df, n, df["amount"].to_numpy(float) if "amount" in df.columns else None)
         structure = {**flow_block(rel.name, rel.adjacency, amt, max_cycle), **pass_through_block(rel.name, df, n)}
-        blocks[rel.name] = {**structure, **neighbour_aggregates(rel.name, df, pd.DataFrame(structure), n)}
+        blocks[rel.name] = column_frame({**structure, **neighbour_aggregates(rel.name, df, pd.DataFrame(structure), n)},
+                                        n)
     hom = homogeneous_aggregates(data, homogeneous_hops) if homogeneous_hops and not causal else {}
-    return LabelFreeFeatures((causal, max_cycle, homogeneous_hops, use_time), own, feats, relations, blocks, hom)
+    return LabelFreeFeatures((causal, max_cycle, homogeneous_hops, use_time), own, column_frame(feats, n), relations,
+                             blocks, column_frame(hom, n))
+
+
+def column_frame(columns: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+    """One float64 frame (a single column-major block) of ``columns``, emptying the dict as it goes, so
+    each column exists twice only while it is copied (``pd.DataFrame(dict)`` holds every column twice)."""
+    out = np.empty((n, len(columns)), dtype=np.float64, order="F")
+    names = list(columns)
+    for j, c in enumerate(names):
+        out[:, j] = columns.pop(c)
+    return pd.DataFrame(out, columns=names, copy=False)
 
 
 def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
@@ -132,15 +145,26 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
                         "(causal, max_cycle, homogeneous_hops, use_time)")
     train_ids = np.asarray(train_ids)
     n = data.num_nodes(data.target)
-    feats: dict[str, np.ndarray] = dict(lf.nodes)
+    parts = [lf.nodes]
     for rel in lf.relations:
-        feats.update(lf.relation_blocks[rel.name])
+        parts.append(lf.relation_blocks[rel.name])
         if edge_model:
-            feats.update(edge_score_features(rel.edges, n, label_vector(data), train_ids, seed=seed,
-                                             causal=causal, tag=f"{rel.name}_edge").to_dict("series"))
-    feats.update(lf.homogeneous)
+            parts.append(edge_score_features(rel.edges, n, label_vector(data), train_ids, seed=seed, causal=causal,
+                                             tag=f"{rel.name}_edge").reset_index(drop=True))
+    parts.append(lf.homogeneous)
     if label_delay is None:
         label_delay = default_label_delay(target_time(data), train_ids) if causal else 0.0
     labels = out_of_fold_label_features(data, train_ids, seed=seed, folds=label_folds, windows=windows,
                                         causal=causal, relations=lf.relations, delay=label_delay, push=push)
-    return pd.concat([lf.own, pd.DataFrame(feats), labels], axis=1)
+    return pd.concat([lf.own, _merged(parts), labels], axis=1)
+
+
+def _merged(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts side by side without copying them; a name in two parts keeps its first position and
+    its last values (the order of a dict updated part by part)."""
+    merged = pd.concat(parts, axis=1)
+    if not merged.columns.duplicated().any():
+        return merged
+    last = {c: j for j, c in enumerate(merged.columns)}
+    first = ~merged.columns.duplicated(keep="first")
+    return merged.iloc[:, [last[c] for c in merged.columns[first]]]

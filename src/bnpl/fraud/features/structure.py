@@ -22,6 +22,7 @@ from bnpl.data.normalised import FraudData, feature_columns
 from bnpl.fraud.features.sequence import past_order
 from bnpl.fraud.graph import build_homogeneous_graph
 
+_HOM_BLOCK = 8          # input columns walked at a time by homogeneous_aggregates
 
 @dataclass(frozen=True)
 class Relation:
@@ -79,11 +80,9 @@ def entity_block(name: str, ent: np.ndarray, own: pd.DataFrame, time: np.ndarray
     :func:`~bnpl.fraud.features.sequence.sequence_features` at ``time`` (its prior count and gap are taken
     from there); both None without time."""
     f: dict[str, np.ndarray] = {}
-    df = own.copy()
-    df["_e"] = ent
-    g = df.groupby("_e")
+    g = own.groupby(ent)                 # grouped by the key array: no copy of the frame per entity
     if not causal:
-        f[f"{name}_count"] = g["_e"].transform("size").to_numpy(float)
+        f[f"{name}_count"] = np.bincount(ent)[ent].astype(float)
         for c in own.columns:
             m = g[c].transform("mean").to_numpy(float)
             f[f"{name}_{c}_mean"] = m
@@ -247,11 +246,14 @@ def homogeneous_aggregates(data: FraudData, hops: int = 2) -> dict[str, np.ndarr
     a.data[:] = 1.0
     deg = np.asarray(a.sum(1)).ravel()
     p = sp.diags(1.0 / np.maximum(deg, 1)) @ a
-    x = h.x.numpy().astype(np.float64)
-    f = {}
-    for k in range(1, hops + 1):
-        x = p @ x
-        for j in range(x.shape[1]):
-            if x[: h.n_target, j].std() > 0:
-                f[f"hom_hop{k}_{j}"] = x[: h.n_target, j].copy()
-    return f
+    hop: list[dict[str, np.ndarray]] = [{} for _ in range(hops)]
+    # a few input columns at a time: every column's walk is independent (the same sums in the same order
+    # as the whole matrix at once), and only the target rows are kept, not hops dense copies of all nodes
+    for lo in range(0, h.x.shape[1], _HOM_BLOCK):
+        x = h.x[:, lo:lo + _HOM_BLOCK].numpy().astype(np.float64)
+        for k in range(hops):
+            x = p @ x
+            for j in range(x.shape[1]):
+                if x[: h.n_target, j].std() > 0:
+                    hop[k][f"hom_hop{k + 1}_{lo + j}"] = x[: h.n_target, j].copy()
+    return {c: v for block in hop for c, v in block.items()}
