@@ -45,12 +45,12 @@ def run_sizes(sizes: list[int], seed: int = 0, batches: int = 10, log=print) -> 
 
 def slope(x: list[float], y: list[float]) -> float | None:
     """Least-squares slope of log(y) on log(x); None with fewer than two sizes or a non-positive value."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ok = np.isfinite(y)                               # a step a size did not reach (a run cut short)
-    x, y = x[ok], y[ok]
-    if len(x) < 2 or not (y > 0).all():
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(ys)                              # a step a size did not reach (a run cut short)
+    xs, ys = xs[ok], ys[ok]
+    if len(xs) < 2 or not (ys > 0).all():
         return None
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
 
 
 def _value(run: dict, step: str, key: str) -> float:
@@ -68,7 +68,7 @@ def summarise(runs: list[dict]) -> dict:
     return {"sizes": n, "slopes": slopes, "peak_mb": peak,
             "layer_fraction": {r["n"]: r["layer"]["fraction"] for r in runs if "layer" in r},
             "targets": {"slope_max": SLOPE_TARGET, "peak_mb_at_1e6": PEAK_TARGET_MB, "layer_fraction": LAYER_TARGET,
-                        "slopes_met": all(slopes[s]["seconds"] <= SLOPE_TARGET for s in scaled),
+                        "slopes_met": all((slopes[s]["seconds"] or 0.0) <= SLOPE_TARGET for s in scaled),
                         "complete": all(r.get("complete", True) for r in runs),
                         "peak_met": peak.get(1_000_000, 0.0) < PEAK_TARGET_MB if 1_000_000 in peak else None,
                         "layer_met": min((r["layer"]["fraction"] for r in runs if "layer" in r), default=0.0) >= LAYER_TARGET}}

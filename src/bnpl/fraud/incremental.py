@@ -28,7 +28,12 @@ import pandas as pd
 from bnpl.data.normalised import FraudData
 from bnpl.data.subset import label_vector, target_time
 from bnpl.errors import BnplError
-from bnpl.fraud.features import default_label_delay, entity_links, tabular_features, target_relations
+from bnpl.fraud.features import (
+    default_label_delay,
+    entity_links,
+    tabular_features,
+    target_relations,
+)
 from bnpl.fraud.features.sequence import past_order
 from bnpl.fraud.inductive import InductiveScorer, fit_inductive
 
