@@ -1,6 +1,6 @@
 """Time the per-entity aggregation in pandas or DuckDB on a generated per-transaction table, e.g.
 
-    /usr/bin/time -f "%e s, peak RSS %M KB" .venv/bin/python -m experiments.entity_sql_timing \\
+    /usr/bin/time -f "%e s, peak RSS %M KB" .venv/bin/python -m experiments.scale.entity_sql_timing \\
         --rows 1e6 --engine duckdb --dir /tmp/entity_sql --memory-limit 2GB
 
 The table (written once per size into ``--dir``) has ``--rows`` transactions in 90 days, three numeric
