@@ -4,8 +4,8 @@ The graph is built with ``ast`` from the source (nothing is imported): an edge `
 ``import`` / ``from ... import`` in module ``a`` that names module ``b`` (or a name defined in package
 ``b``). Module-level imports (those run when the module is imported, ``if TYPE_CHECKING:`` blocks
 excepted) must form no cycle at all. Imports inside functions run later and cannot deadlock an import,
-but a cycle through them still ties two modules together; the known ones are listed below, and a new
-one fails the test.
+but a cycle through them still ties two modules together: one fails the test unless it is listed below
+with its reason (none is).
 """
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # Cycles that close only through imports inside functions, as frozensets of their modules, each with
 # why it is still here. Remove an entry when the cycle opens.
 KNOWN_DEFERRED_CYCLES = {
-    # Recommender.fit validates through recsys.evaluate, which ranks with Recommender (issue 14: fit(...,
-    # validate=...) opens it; in the recsys rebuild)
-    frozenset({"bnpl.recsys.evaluate", "bnpl.recsys.models.base"}),
-    # tracking reports a pruned sweep trial (sweep.prune), whose study reads sweep files through the runner
-    frozenset({"bnpl.sweep.prune", "bnpl.sweep.study", "bnpl.sweep.spec", "bnpl.runner", "bnpl.tracking"}),
 }
 
 

@@ -33,7 +33,7 @@ def report(metrics: Mapping[str, float], step: int) -> None:
         return
     import optuna
 
-    from bnpl.sweep.study import make_storage
+    from bnpl.sweep.storage import make_storage
 
     storage = make_storage(ctx["storage"])
     study = optuna.load_study(study_name=ctx["study"], storage=storage, pruner=make_pruner(ctx["pruner"]))

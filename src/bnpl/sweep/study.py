@@ -18,7 +18,6 @@ import socket
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import optuna
@@ -27,37 +26,11 @@ from optuna.trial import TrialState
 from bnpl.errors import BnplError
 from bnpl.io import process_alive
 from bnpl.sweep.spec import Sweep, encode_params
+from bnpl.sweep.storage import GRACE_S, HEARTBEAT_S, make_storage  # noqa: F401 — the sweep's API
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
-HEARTBEAT_S = 20
-GRACE_S = 90
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
-
-
-def make_storage(url: str | Path):
-    """``postgresql://...`` → an RDB storage with heartbeats; anything else is a journal file path."""
-    text = str(url)
-    if text.startswith(("postgresql://", "postgresql+")):
-        for attempt in range(5):  # workers starting together on a fresh database race to create its tables
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    return optuna.storages.RDBStorage(text, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
-            except Exception as e:  # connection refused, bad credentials, missing driver: one line, not a traceback
-                if type(e).__name__ != "IntegrityError" or attempt == 4:
-                    raise BnplError(f"storage {text}: cannot open ({type(e).__name__}: {str(e).splitlines()[0]})") from None
-                time.sleep(1 + attempt)
-    if "://" in text:
-        raise BnplError(f"storage {text}: use a journal file path or a postgresql:// URL "
-                        "(SQLite locks up with parallel workers)")
-    path = Path(text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
-
-    backend = JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path)))
-    return optuna.storages.JournalStorage(backend)
-
 
 def study_name(sweep: Sweep) -> str:
     return f"{sweep.name}-{sweep.identity()}"
