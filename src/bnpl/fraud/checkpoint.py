@@ -3,23 +3,19 @@
 A checkpoint holds the network's and the optimiser's state, the last finished epoch, what early
 stopping tracks (best epoch, its scores and embeddings, epochs without improvement, the history) and
 the random-number state of every process (torch, and the numpy generator of the label trick), so a
-resumed run ends with the same weights as one that was never interrupted (on CPU, same seed). It is
-written with ``torch.save`` to a temporary file renamed onto the target (:func:`bnpl.io.atomic_path`):
-a run killed while writing leaves the previous checkpoint, never a truncated one. It is read with
-``weights_only=True`` (tensors and plain Python values only, nothing executed).
+resumed run ends with the same weights as one that was never interrupted (on CPU, same seed). Writing,
+reading and the random-number state are :mod:`bnpl.checkpoint`'s, shared with the recommenders.
 """
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
-
+from bnpl.checkpoint import load, rng_state, save, set_rng_state
 from bnpl.errors import BnplError
-from bnpl.io import atomic_path
+
+__all__ = ["Checkpointing", "load_checkpoint", "rng_state", "save_checkpoint", "set_rng_state"]
 
 
 @dataclass(frozen=True)
@@ -39,36 +35,16 @@ class Checkpointing:
         return last or (epoch + 1) % self.every == 0
 
 
-def rng_state(rng: np.random.Generator) -> dict[str, Any]:
-    """This process's random-number state: torch's (CPU, and the current CUDA device's when used) and ``rng``'s."""
-    state: dict[str, Any] = {"torch": torch.get_rng_state(), "numpy": rng.bit_generator.state}
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state()
-    return state
-
-
-def set_rng_state(state: dict[str, Any], rng: np.random.Generator) -> None:
-    """Restore what :func:`rng_state` returned."""
-    torch.set_rng_state(state["torch"])
-    rng.bit_generator.state = state["numpy"]
-    if "cuda" in state:
-        torch.cuda.set_rng_state(state["cuda"])
-
-
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """``torch.save`` ``state`` to ``path`` through a temporary file and a rename."""
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    """``state`` saved atomically (:func:`bnpl.checkpoint.save`)."""
+    save(path, state)
 
 
 def load_checkpoint(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """The checkpoint at ``path``; BnplError naming the file when it cannot be read or was written by a
     run with other settings than ``meta`` (model, seed, hyperparameters, graph size, processes)."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as e:
-        raise BnplError(f"{path}: not a readable checkpoint ({str(e).splitlines()[0]})") from None
-    if not isinstance(state, dict) or "meta" not in state:
+    state = load(path, "checkpoint")
+    if "meta" not in state:
         raise BnplError(f"{path}: not a GNN training checkpoint (no 'meta' entry)")
     diff = sorted(k for k in set(meta) | set(state["meta"]) if meta.get(k) != state["meta"].get(k))
     if diff:

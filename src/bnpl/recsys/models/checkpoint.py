@@ -4,7 +4,7 @@ Given ``checkpoint`` (a file path; the model parameter of the same name), the tr
 every epoch, the model's parameters, the optimiser state, the epoch, both random generators (the
 numpy ``Generator`` that draws batches and negatives, torch's CPU generator that draws dropout) and
 the early-stopping state, to a temporary file renamed onto ``checkpoint`` (never a half-written
-file). A later fit with the same ``checkpoint`` continues after the saved epoch, so on CPU with the
+file; writing, reading and the generators' state are :mod:`bnpl.checkpoint`'s, shared with the fraud GNNs). A later fit with the same ``checkpoint`` continues after the saved epoch, so on CPU with the
 same seed it ends with exactly the weights of an uninterrupted run. The file is removed when
 training finishes. A checkpoint written by another model, configuration or data is refused.
 Loading uses ``torch.load(weights_only=True)``: tensors and plain containers only, no pickle.
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from bnpl.checkpoint import load, rng_state, save, set_rng_state
 from bnpl.errors import BnplError
-from bnpl.io import atomic_path
 
 
 @dataclass
@@ -63,21 +63,17 @@ class Checkpoint:
     def save(self, params: list[torch.Tensor], optimizer: torch.optim.Optimizer, rng: np.random.Generator,
              state: TrainingState) -> None:
         blob = {"fingerprint": self.fingerprint, "params": [p.detach().clone() for p in params],
-                "optimizer": optimizer.state_dict(), "numpy_rng": _rng_state(rng), "torch_rng": torch.get_rng_state(),
+                "optimizer": optimizer.state_dict(), "rng": rng_state(rng),
                 "epoch": state.epoch, "best_score": state.best_score, "best_epoch": state.best_epoch,
                 "best_params": state.best_params, "stale": state.stale, "history": state.history or []}
-        with atomic_path(self.path, suffix=".pt") as tmp:
-            torch.save(blob, tmp)
+        save(self.path, blob)
 
     def load(self, params: list[torch.Tensor], optimizer: torch.optim.Optimizer, rng: np.random.Generator
              ) -> TrainingState | None:
         """Restore parameters, optimiser and generators from the file, if there is one; its training state."""
         if not self.path.exists():
             return None
-        try:
-            blob = torch.load(self.path, weights_only=True)
-        except Exception as e:  # a truncated or foreign file: say which, never a deep traceback
-            raise BnplError(f"{self.path}: not a readable training checkpoint ({type(e).__name__})") from None
+        blob = load(self.path, "training checkpoint")
         if blob.get("fingerprint") != self.fingerprint:
             raise BnplError(f"{self.path}: checkpoint of another model, configuration or dataset; remove it or "
                             "choose another checkpoint path")
@@ -85,26 +81,13 @@ class Checkpoint:
             for p, saved in zip(params, blob["params"], strict=True):
                 p.copy_(saved)
         optimizer.load_state_dict(blob["optimizer"])
-        rng.bit_generator.state = _rng_from(blob["numpy_rng"])
-        torch.set_rng_state(blob["torch_rng"])
+        set_rng_state(blob["rng"], rng)
         return TrainingState(epoch=int(blob["epoch"]), best_score=float(blob["best_score"]),
                              best_epoch=int(blob["best_epoch"]), best_params=blob["best_params"],
                              stale=int(blob["stale"]), history=list(blob["history"]))
 
     def finish(self) -> None:
         self.path.unlink(missing_ok=True)
-
-
-def _rng_state(rng: np.random.Generator) -> dict:
-    """The generator's state with its 128-bit integers as strings (``weights_only`` loading accepts them)."""
-    s = rng.bit_generator.state
-    return {"bit_generator": s["bit_generator"], "state": {k: str(v) for k, v in s["state"].items()},
-            "has_uint32": int(s["has_uint32"]), "uinteger": int(s["uinteger"])}
-
-
-def _rng_from(saved: dict) -> dict:
-    return {"bit_generator": saved["bit_generator"], "state": {k: int(v) for k, v in saved["state"].items()},
-            "has_uint32": saved["has_uint32"], "uinteger": saved["uinteger"]}
 
 
 def open_checkpoint(model, n_train: int) -> Checkpoint | None:
