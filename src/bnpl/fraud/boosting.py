@@ -1,6 +1,8 @@
 """LightGBM on tabular, graph-aggregate and GNN-embedding features (the hybrid blueprint design)."""
 from __future__ import annotations
 
+from typing import cast
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -40,7 +42,7 @@ def fit_lgbm(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray,
     :class:`Rounds` log; when it replays, the fit uses its next round count and ignores ``val``.
     ``params``: other LightGBM settings, overriding the defaults (e.g. ``scale_pos_weight``, ``reg_lambda``)."""
     fixed = rounds is not None and rounds.replaying
-    model = lgb.LGBMClassifier(**{**dict(n_estimators=rounds.next() if fixed else n_estimators,
+    model = lgb.LGBMClassifier(**{**dict(n_estimators=cast(Rounds, rounds).next() if fixed else n_estimators,
                                          learning_rate=learning_rate, num_leaves=num_leaves, subsample=0.8,
                                          subsample_freq=1, colsample_bytree=0.8, min_child_samples=20,
                                          scale_pos_weight=1.0, random_state=seed, n_jobs=THREADS, verbose=-1,
@@ -59,7 +61,7 @@ def lgbm_scores(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarr
                 **kw) -> np.ndarray:
     """Fraud probability for every row of ``x`` from a LightGBM fitted on ``train`` (early-stopped on ``val``)."""
     model = fit_lgbm(x, y, train, val, seed, **kw)
-    return model.predict_proba(x)[:, 1]
+    return model.predict_proba(x)[:, 1]  # type: ignore[call-overload]  # lightgbm stub: predict_proba's return Union includes list
 
 
 def out_of_fold_scores(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: np.ndarray, seed: int,
@@ -72,8 +74,8 @@ def out_of_fold_scores(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, val: n
     rest = np.setdiff1d(np.arange(len(x)), train)
     for k in range(folds):
         m = fit_lgbm(x, y, train[fold != k], val, seed + k, **kw)
-        out[train[fold == k]] = m.predict_proba(x.iloc[train[fold == k]])[:, 1]
-        out[rest] += m.predict_proba(x.iloc[rest])[:, 1] / folds
+        out[train[fold == k]] = m.predict_proba(x.iloc[train[fold == k]])[:, 1]  # type: ignore[call-overload]  # lightgbm stub: predict_proba's return Union includes list
+        out[rest] += m.predict_proba(x.iloc[rest])[:, 1] / folds  # type: ignore[call-overload]  # lightgbm stub: predict_proba's return Union includes list
     return out
 
 

@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -183,7 +184,7 @@ def start_mlflow(opts: DistributedOptions, group: ProcessGroup) -> str | None:
     from bnpl.tracking import _client, ensure_experiment, log_params
 
     client = _client()
-    run = client.create_run(ensure_experiment(client, opts.mlflow), run_name=f"ddp-{opts.model}")
+    run = client.create_run(ensure_experiment(client, cast(str, opts.mlflow)), run_name=f"ddp-{opts.model}")
     log_params({**asdict(opts), "processes": group.world, "backend": dist.get_backend()}, run_id=run.info.run_id)
     return run.info.run_id
 
@@ -202,6 +203,7 @@ def write_results(out: Path, res: GNNResult, y: np.ndarray, split, opts: Distrib
         "options": asdict(opts), "processes": world, "backend": backend, "mini_batches": sampler,
         "best_epoch": res.best_epoch, "val_auprc": res.val_auprc, "test": metrics, "seconds": seconds,
         "history": res.history, "mlflow_run_id": run_id})
+    assert res.network is not None
     save_checkpoint(out / "model.pt", res.network.state_dict())
     if run_id:
         from bnpl import tracking

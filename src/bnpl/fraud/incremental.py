@@ -21,6 +21,7 @@ arrive in (time, id) order, as :func:`~bnpl.fraud.inductive.measure_latency` sen
 from __future__ import annotations
 
 from collections import deque
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,10 @@ RING = 50                     # the longest look-back of any feature (span50, ne
 
 class _Ring:
     """Per-key count and the latest ``RING`` values of some channels (circular, by count modulo RING)."""
+
+    first: np.ndarray           # entity rings: each key's first time (set by IncrementalScorer)
+    fraud_total: np.ndarray     # label rings: each key's label totals (set by IncrementalScorer)
+    known_total: np.ndarray
 
     def __init__(self, keys: np.ndarray, n_keys: int, channels: dict[str, np.ndarray], width: int = RING):
         self.width = width
@@ -96,7 +101,8 @@ class IncrementalScorer:
         _check_supported(data)
         self.base, self.data, self.cutoff = base, data, cutoff
         t = target_time(data)
-        self.t = t
+        assert t is not None, "incremental scoring needs target times"
+        self.t: np.ndarray = t
         self.own = tabular_features(data)
         self.value = np.log1p(np.abs(self.own["amount"].to_numpy(float))) if "amount" in self.own.columns else None
         self.links = entity_links(data)
@@ -125,7 +131,11 @@ class IncrementalScorer:
         cname, _, cent = self.links[self.cust]
         cprior = np.empty(len(hist))
         cprior[past_order(cent[hist], t)] = _ranks(cent[hist][past_order(cent[hist], t)])
-        self.entity, self.pair_keys, self.pairs, self.pair_new, self.pair_base = {}, {}, {}, {}, {}
+        self.entity: dict[str, _Ring] = {}
+        self.pair_keys: dict[tuple[str, str], np.ndarray] = {}
+        self.pairs: dict[tuple[str, str], _Ring] = {}
+        self.pair_new: dict[tuple[str, str], dict[int, int]] = {}
+        self.pair_base: dict[tuple[str, str], int] = {}
         for name, _, ent in self.links:
             ch = {"time": t, "new": (cprior == 0).astype(float), "hist": np.log1p(cprior)}
             if v is not None:
@@ -145,7 +155,7 @@ class IncrementalScorer:
         # label state: rows at least `delay` old by the first query (> cutoff) are matured now, later ones queue
         matured = t <= cutoff - self.delay
         groups = [(name, ent) for name, _, ent in self.links] + [("all", np.zeros(len(self.t), np.int64))]
-        self.labels = {}
+        self.labels: dict[str, tuple[np.ndarray, _Ring]] = {}
         for name, ent in groups:
             m = hist[matured]
             ring = _Ring(ent[m], int(ent.max()) + 1, {"fraud": self.fraud[m], "known": self.known[m]},
@@ -205,7 +215,7 @@ class IncrementalScorer:
                                           strict=True):
                     f[f"{name}_newcomer_share{k}"] = share
                     f[f"{name}_customer_history{k}"] = hist
-        keys = {}
+        keys: dict[tuple[str, str], int | None] = {}
         for i, (na, _, a) in enumerate(self.links):
             for nb, _, b in self.links[i + 1:]:
                 key = int(a[r]) * self.pair_base[(na, nb)] + int(b[r])
@@ -213,8 +223,8 @@ class IncrementalScorer:
                 ring = self.pairs[(na, nb)]
                 c = ring.count[slot] if slot is not None else 0
                 f[f"{na}_{nb}_prior_count"] = float(c)
-                f[f"{na}_{nb}_gap_prev"] = t - ring.back(slot, "time", 1) if c else np.nan
-                f[f"{na}_{nb}_span{PAIR_SPAN}"] = t - ring.back(slot, "time", PAIR_SPAN) if c else np.nan
+                f[f"{na}_{nb}_gap_prev"] = t - ring.back(cast(int, slot), "time", 1) if c else np.nan
+                f[f"{na}_{nb}_span{PAIR_SPAN}"] = t - ring.back(cast(int, slot), "time", PAIR_SPAN) if c else np.nan
                 keys[(na, nb)] = slot
         if not dry:
             self._mature(t - self.delay)
@@ -235,6 +245,7 @@ class IncrementalScorer:
             ring.push(ent[r], {"time": t, "new": float(cprior == 0), "hist": np.log1p(cprior),
                                **({"value": self.value[r]} if self.value is not None else {})})
         for pair, slot in keys.items():
+            assert slot is not None                 # not dry: _pair_slot added it
             self.pairs[pair].push(slot, {"time": t})
         self.queue.append(r)
         return f

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from bnpl.fraud.features import graph_features
 
 @dataclass
 class InductiveScorer:
-    model: object
+    model: Any              # a fitted LGBMClassifier (Any: lightgbm's predict_proba stub returns a Union with list)
     columns: list
     train_ids: np.ndarray    # ids in the full dataset's numbering
     seed: int

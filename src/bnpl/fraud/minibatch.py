@@ -86,8 +86,10 @@ class SubgraphBatches:
 
     def shard(self, epoch: int) -> torch.Tensor:
         """This process's training nodes in epoch ``epoch``, shuffled."""
-        sampler = DistributedSampler(range(len(self.train)), num_replicas=self.world, rank=self.rank,
-                                     shuffle=True, seed=self.seed)
+        # a range is a valid map-style dataset (len + getitem); torch's stub asks for Dataset
+        sampler: DistributedSampler[int] = DistributedSampler(
+            range(len(self.train)), num_replicas=self.world, rank=self.rank,  # type: ignore[arg-type]
+            shuffle=True, seed=self.seed)
         sampler.set_epoch(epoch)
         return torch.as_tensor(self.train, dtype=torch.long)[list(sampler)]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -111,7 +112,7 @@ def setup(name: str, g: HomGraph, y: np.ndarray, train: np.ndarray, seed: int, c
 def full_graph_evaluation(g: HomGraph, y: np.ndarray, val: np.ndarray, x_eval: torch.Tensor, structure=None):
     """``evaluate(net) -> (validation AUPRC or NaN, probability and embedding per target node)`` on the
     whole graph with the inputs ``x_eval`` (and ``structure``, when not the network's own, e.g. on a GPU)."""
-    def evaluate(net: torch.nn.Module):
+    def evaluate(net: Any):     # a bnpl.fraud.nets network (embed and head; no common base class)
         with torch.no_grad():
             h = net.embed(x_eval, structure)
             prob = torch.sigmoid(net.head(h))[: g.n_target].cpu().numpy()

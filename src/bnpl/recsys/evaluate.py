@@ -37,6 +37,7 @@ def evaluate(model: Recommender, test_df: pd.DataFrame, k: int = 10, cold_start_
     many items the user never interacted with (see :func:`sampled_metrics`).
     """
     seen = model.train if exclude is None else exclude
+    assert seen is not None, "evaluated before fit"
     per_user, top = _per_user_and_top(model, test_df, k, seen)
     out = per_user.drop(columns="n_train").mean().to_dict()
     cold = per_user[per_user["n_train"] <= cold_start_max]
@@ -70,6 +71,7 @@ def sampled_metrics(model: Recommender, test_df: pd.DataFrame, k: int = 10, n_ne
     paper (Kang & McAuley 2018). Users without training items are skipped, as in :func:`evaluate`. NaN
     when some user has fewer than ``n_negatives`` such items (a catalogue too small for the protocol)."""
     seen = model.train if exclude is None else exclude
+    assert seen is not None, "evaluated before fit"
     test_df = test_df[(test_df["user_id"] < model.n_users) & (test_df["item_id"] < model.n_items)]
     test_df = test_df[np.diff(seen.indptr)[test_df["user_id"].to_numpy()] > 0]
     if test_df.empty:

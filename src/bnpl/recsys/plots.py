@@ -43,7 +43,8 @@ def label_offsets(ax, x, y, width: float = 14.0, height: float = 10.0) -> list[t
     ax.figure.canvas.draw()          # fixes the axes limits, so data -> display coordinates are final
     scale = ax.figure.dpi / 72.0     # points -> pixels
     pts = ax.transData.transform(np.column_stack([np.asarray(x, float), np.asarray(y, float)]))
-    placed, out = [], []
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
     for px, py in pts:
         chosen = _OFFSETS[0]
         for dx, dy in _OFFSETS:

@@ -16,6 +16,7 @@ def attribute_matrix(features: pd.DataFrame | None, n_rows: int, max_levels: int
     """``(n_rows, n_attribute_nodes)`` 0/1 membership matrix built from ``features`` (empty if None)."""
     blocks = []
     for col in ([] if features is None else features.columns):
+        assert features is not None
         v = pd.to_numeric(features[col], errors="coerce").to_numpy(dtype=np.float64)
         ok = np.isfinite(v)
         levels = np.unique(v[ok])

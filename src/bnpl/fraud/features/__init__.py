@@ -21,6 +21,7 @@ per-entity label features use only labels at least ``label_delay`` old (:func:`d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -97,11 +98,11 @@ def label_free_features(data: FraudData, causal: bool = False, max_cycle: int = 
         feats.update(cross_counts(links))
     if time is not None:
         for name, _, _ in links:
-            feats.update({c: v for c, v in seqs[name].items() if not c.endswith(("_prior_count", "_gap_prev"))})
+            feats.update({c: v for c, v in cast(dict[str, np.ndarray], seqs[name]).items() if not c.endswith(("_prior_count", "_gap_prev"))})
         feats.update(pair_sequences(links, time))
         if causal:
             feats.update(entity_context(links, time, prior_counts={
-                name: seqs[name][f"{name}_prior_count"] for name, _, _ in links}))
+                name: cast(dict[str, np.ndarray], seqs[name])[f"{name}_prior_count"] for name, _, _ in links}))
     if (not causal if use_time is None else use_time) and time is not None:
         feats["time"] = time           # by default not in causal mode: out of range after a cutoff, drift
     relations = relation_structures(data)

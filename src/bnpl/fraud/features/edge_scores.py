@@ -159,7 +159,7 @@ def edge_score_features(df: pd.DataFrame, n: int, y: np.ndarray, train_ids: np.n
         if len(np.unique(edge_y[ok])) < 2:       # nothing to learn (tiny data): a constant score
             score = np.full(len(e), float(edge_y[ok].mean()) if ok.any() else 0.0)
         else:
-            score = _fit_edge_model(x[ok], edge_y[ok], seed + k).predict_proba(x)[:, 1]
+            score = _fit_edge_model(x[ok], edge_y[ok], seed + k).predict_proba(x)[:, 1]  # type: ignore[call-overload]  # lightgbm stub: predict_proba's return Union includes list
         known_fraud = ((fold >= 0) & (fold != k) & (y == 1)).astype(float)
         agg = pd.DataFrame(_node_aggregates(e, score, known_fraud, n, tag))
         if out is None:
@@ -168,5 +168,6 @@ def edge_score_features(df: pd.DataFrame, n: int, y: np.ndarray, train_ids: np.n
         out.loc[rows] = agg.loc[rows].to_numpy()
         for c in agg.columns:
             rest_acc[c] = rest_acc.get(c, 0) + agg[c].to_numpy() / folds
+    assert out is not None     # folds >= 1
     out.loc[rest] = pd.DataFrame(rest_acc).loc[rest].to_numpy()
     return out

@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -132,7 +134,7 @@ def label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, .
     delayed = causal and delay > 0 and time is not None
     for name, _, ent in entity_links(data) + [("all", None, np.zeros(n, dtype=np.int64))]:
         if delayed:
-            f.update(delayed_label_block(name, ent, time, fraud, known, windows, delay, prior))
+            f.update(delayed_label_block(name, ent, cast(np.ndarray, time), fraud, known, windows, delay, prior))
             continue
         if name != "all":
             f.update(entity_label_block(name, ent, fraud, known, prior))

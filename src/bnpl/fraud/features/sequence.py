@@ -46,6 +46,7 @@ def sequence_features(name: str, key: np.ndarray, time: np.ndarray, value: np.nd
         ok = back >= start
         f[f"{name}_span{k}"] = np.where(ok, t_s - t_s[np.maximum(back, 0)], np.nan)
         if cs is not None:
+            assert value is not None          # cs is built from it
             lo = np.maximum(back, start)
             cnt = np.arange(n) - lo
             mean = np.where(cnt > 0, (cs[np.arange(n)] - cs[lo]) / np.maximum(cnt, 1), np.nan)

@@ -50,6 +50,7 @@ class Pass:
         """GNN ``name`` trained on this pass's labels (once per pass, shared by the GNN and the hybrid):
         early-stopped on validation, or with ``epochs`` epochs and no validation (the refit)."""
         if name not in self.gnns:
+            assert self.graph is not None     # GNN passes carry the graph
             if epochs is None:
                 res = train_gnn(name, self.graph, self.y, self.train, self.val, self.seed, self.train_config,
                                 extra=self.extra, progress=self.progress)

@@ -28,7 +28,7 @@ class GraphBooster(FraudModel):
         model = fit_lgbm(p.features, p.y, p.train, p.val, p.seed, rounds=rounds)
         if not p.refit:
             self.booster = model
-        return model.predict_proba(p.features)[:, 1]
+        return model.predict_proba(p.features)[:, 1]  # type: ignore[call-overload]  # lightgbm stub: predict_proba's return Union includes list
 
 
 class StackedBooster(FraudModel):

@@ -19,6 +19,7 @@ class Gnn(FraudModel):
 
     def _trained(self, p: Pass, name: str) -> GNNResult:
         if p.refit:
+            assert self.epoch is not None     # set by the first (non-refit) pass
             return p.gnn(name, epochs=self.epoch + 1)
         res = p.gnn(name)
         self.epoch = res.best_epoch

@@ -83,6 +83,7 @@ class Recommender:
         """
         user_ids = np.asarray(user_ids, dtype=np.int64)
         seen = self.train if exclude is None else exclude
+        assert seen is not None, "recommend before fit"
         k = min(k, self.n_items)
         out = np.empty((len(user_ids), k), dtype=np.int64)
         for start in range(0, len(user_ids), batch_size):

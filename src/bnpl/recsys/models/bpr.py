@@ -1,13 +1,15 @@
 """BPR matrix factorisation (Rendle et al. 2009) in torch, trained with :func:`train_pairwise`."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.checkpoint import open_checkpoint
 from bnpl.recsys.models.pairwise import train_pairwise
 
-DEFAULTS = {"dim": 64, "epochs": 60, "lr": 2e-2, "l2": 1e-2, "batch_size": 16384, "loss": "bpr", "negatives": "uniform",
+DEFAULTS: dict[str, Any] = {"dim": 64, "epochs": 60, "lr": 2e-2, "l2": 1e-2, "batch_size": 16384, "loss": "bpr", "negatives": "uniform",
             "n_negatives": 1,
             "eval_every": 5}
 
@@ -19,6 +21,7 @@ class BPR(Recommender):
 
     def _fit(self, train_df, side) -> None:
         p = DEFAULTS | self.params
+        assert self.train is not None     # set by fit before _fit
         self.user_emb = torch.nn.Embedding(self.n_users, p["dim"])
         self.item_emb = torch.nn.Embedding(self.n_items, p["dim"])
         for e in (self.user_emb, self.item_emb):

@@ -96,6 +96,7 @@ class EASE(Recommender):
     scales_with = "items_cubed"
 
     def _fit(self, train_df, side) -> None:
+        assert self.train is not None     # set by fit before _fit
         x = self.train.astype(np.float32)
         l2, dropout = float(self.params.get("l2", 500.0)), float(self.params.get("dropout", 0.0))
         if self.params.get("neighbours"):

@@ -11,6 +11,7 @@ about four times slower (``tests/test_recsys_models.py`` checks both give the sa
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,7 +22,7 @@ from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.checkpoint import open_checkpoint
 from bnpl.recsys.models.pairwise import train_pairwise
 
-DEFAULTS = {"dim": 64, "layers": 2, "epochs": 40, "lr": 5e-2, "l2": 1e-4, "batch_size": 16384, "loss": "bpr",
+DEFAULTS: dict[str, Any] = {"dim": 64, "layers": 2, "epochs": 40, "lr": 5e-2, "l2": 1e-4, "batch_size": 16384, "loss": "bpr",
             "negatives": "uniform", "n_negatives": 1, "eval_every": 4}
 
 
@@ -72,6 +73,7 @@ class LightGCN(Recommender):
 
     def _fit(self, train_df, side) -> None:
         p = DEFAULTS | self.params
+        assert self.train is not None     # set by fit before _fit
         graph = self._graph(train_df, side)
         self.adj = normalised_adjacency(graph)
         self.model = PygLightGCN(graph.shape[0], p["dim"], p["layers"], normalize=False)

@@ -11,6 +11,7 @@ class Popularity(Recommender):
     grid = [{}]
 
     def _fit(self, train_df, side) -> None:
+        assert self.train is not None     # set by fit before _fit
         self.counts = np.asarray(self.train.sum(0)).ravel().astype(np.float32)
 
     def score(self, user_ids):

@@ -13,6 +13,8 @@ candidate list: other items keep EASE's order below every candidate.
 """
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -26,7 +28,7 @@ from bnpl.recsys.models.itemknn import cosine_item_similarity
 from bnpl.recsys.models.rp3beta import rp3beta_similarity
 from bnpl.recsys.rerank_features import score_features, time_features, time_profiles
 
-DEFAULTS = {"candidates": 100, "carve": "per_user", "carve_frac": 0.25,
+DEFAULTS: dict[str, Any] = {"candidates": 100, "carve": "per_user", "carve_frac": 0.25,
             "n_estimators": 100, "learning_rate": 0.05, "num_leaves": 7, "min_child_samples": 200, "time_features": True,
             "ease_neighbours": 0}
 
@@ -71,7 +73,7 @@ class TwoStage(Recommender):
         users = np.flatnonzero(np.diff(val.indptr) > 0)
         scored = []
         for params in EASE.grid:
-            ease = EASE(**params, **self._ease_extra()).fit(fit_df, self.n_users, self.n_items)
+            ease = cast(EASE, EASE(**params, **self._ease_extra()).fit(fit_df, self.n_users, self.n_items))
             scored.append((per_user_metrics(ease.recommend(users, 10), val[users], 10)["ndcg"].mean(), params, ease))
         best = max(scored, key=lambda t: t[0])
         return best[1], best[2]
@@ -82,7 +84,7 @@ class TwoStage(Recommender):
     def _stage(self, df: pd.DataFrame, ease: EASE | None = None) -> dict:
         """First-stage models and summaries fitted on ``df`` (``ease``: already fitted on ``df``)."""
         x = interaction_matrix(df, self.n_users, self.n_items)
-        ease = ease if ease is not None else EASE(**self.ease_params, **self._ease_extra()).fit(df, self.n_users, self.n_items)
+        ease = ease if ease is not None else cast(EASE, EASE(**self.ease_params, **self._ease_extra()).fit(df, self.n_users, self.n_items))
         count = np.asarray(x.sum(0)).ravel().astype(np.float32)
         activity = np.diff(x.indptr).astype(np.float32)
         prof = time_profiles(df, self.n_users, self.n_items) if self.p["time_features"] else None

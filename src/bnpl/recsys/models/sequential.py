@@ -10,7 +10,7 @@ Item ids are shifted by one inside the network; 0 is padding (sequences are left
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from bnpl.errors import BnplError
 from bnpl.recsys.models.base import Recommender
 from bnpl.recsys.models.checkpoint import TrainingState, open_checkpoint
 
-DEFAULTS = {"dim": 64, "max_len": 20, "dropout": 0.3, "epochs": 60, "lr": 2e-3, "l2": 0.0, "batch_size": 256,
+DEFAULTS: dict[str, Any] = {"dim": 64, "max_len": 20, "dropout": 0.3, "epochs": 60, "lr": 2e-3, "l2": 0.0, "batch_size": 256,
             "negatives": 1000, "eval_every": 2, "patience": 2}
 
 
@@ -78,7 +78,7 @@ class SequentialRecommender(Recommender):
         # training windows: the last max_len + 1 items of each user (input = all but last, target = all but first)
         seqs = [s for s in self.sequences if len(s) >= 2]
         windows = torch.from_numpy(left_padded([s[-(int(p["max_len"]) + 1):] for s in seqs], int(p["max_len"]) + 1))
-        params = list(self.net.parameters())
+        params: list[torch.Tensor] = list(self.net.parameters())
         opt = torch.optim.Adam(params, lr=float(p["lr"]), weight_decay=float(p["l2"]))
         validate = self._validation_ndcg(lambda: self.net.eval())
         checkpoint = open_checkpoint(self, len(windows))
@@ -112,7 +112,7 @@ class SequentialRecommender(Recommender):
         hidden = self.net(inputs)
         valid = targets > 0
         h, t = hidden[valid], targets[valid]
-        emb = self.net.item_emb.weight
+        emb = cast(torch.nn.Embedding, self.net.item_emb).weight
         if negatives <= 0 or negatives >= self.n_items:
             return F.cross_entropy(h @ emb[1:].T, t - 1)
         neg = torch.from_numpy(rng.integers(1, self.n_items + 1, size=negatives))

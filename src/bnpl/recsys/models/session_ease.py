@@ -105,6 +105,7 @@ class SessionEASE(Recommender):
         for key in ("session_weight", "item_side", "user_side"):
             if float(p[key]) < 0:
                 raise BnplError(f"sease: parameter {key!r} must be >= 0 (got {p[key]})")
+        assert self.train is not None     # set by fit before _fit
         x = self.train.astype(np.float32)
         gram = (x.T @ x).tocsr()
         s = session_matrix(train_df, self.n_items, float(p["session_quantile"])) if p["session_weight"] > 0 else None

@@ -35,6 +35,7 @@ class SideGNN(LightGCN):
         ii = item_item_matrix(side.item_relations if (p["item_edges"] and side is not None) else None, ni, until)
         na, nb = item_attr.shape[1], user_attr.shape[1]
         self.n_side_nodes = na + nb
+        assert self.train is not None     # set by fit before _graph
         # node order: users | items | item attributes | user attributes
         return sp.bmat([
             [None, self.train, None, user_attr],
