@@ -58,7 +58,7 @@ def _snapshot(run_id: str) -> RunSnapshot:
 def _from_run(r) -> RunSnapshot:
     import datetime as dt
 
-    started = dt.datetime.fromtimestamp(r.info.start_time / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    started = dt.datetime.fromtimestamp(r.info.start_time / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return RunSnapshot(r.info.run_id, dict(r.data.params), dict(r.data.metrics), started)
 
 

@@ -94,8 +94,7 @@ def run_benchmark(data: InteractionData, protocol: str = "random-75-25", k: int 
     tasks = sorted([(data, protocol, k, seed, plans[name]) for seed in seeds for name in models
                     if plans[name].action != "skipped"], key=lambda t: -t[4].estimate_s)
     if jobs > 1:
-        # max_tasks_per_child is Python 3.11+ (typeshed hides it from mypy's python_version 3.10; on 3.10 this call fails)
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread, max_tasks_per_child=1) as pool:  # type: ignore[call-overload]
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread, max_tasks_per_child=1) as pool:
             rows = list(tqdm(pool.map(_task, tasks), total=len(tasks), disable=not progress, desc="benchmark"))
     else:
         rows = [_task(t) for t in tqdm(tasks, disable=not progress, desc="benchmark")]
