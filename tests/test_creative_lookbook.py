@@ -112,3 +112,9 @@ def test_notebook_04_runs_with_tiny_parameters(tmp_path):
     assert (res.out_dir / "tables" / "personalised_vs_baseline.csv").exists()
     assert len(list((res.out_dir / "lookbooks").glob("lookbook_*.png"))) == 1
     assert (res.out_dir / "findings.json").exists()
+    import nbformat
+
+    cells = nbformat.read(res.executed_path, as_version=4).cells
+    stderr = [o.get("text", "") for c in cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not [t for t in stderr if "it/s]" in t or "%|" in t], "a progress bar reached the rendered notebook"
+

@@ -306,5 +306,6 @@ def ensure_world(folder: str | Path, seed: int = 0, n_transactions: int = 200_00
     """
     folder = Path(folder)
     if not folder.exists():
-        save_world(generate_world(WorldConfig(seed=seed, n_transactions=n_transactions)), folder)
+        # no progress bar: notebooks call this, and their rendered pages must not carry a stderr bar
+        save_world(generate_world(WorldConfig(seed=seed, n_transactions=n_transactions), progress=False), folder)
     return folder
