@@ -45,6 +45,23 @@ class TrainingState:
         self.stale += 1
         return self.stale < patience
 
+    def end_epoch(self, epoch: int, epochs: int, eval_every: int, validate, params: list[torch.Tensor], patience: int,
+                  checkpoint: Checkpoint | None, optimizer: torch.optim.Optimizer, rng: np.random.Generator) -> bool:
+        """Bookkeeping after ``epoch``: validate when due (every ``eval_every`` epochs and after the last), save the
+        checkpoint; True when early stopping says to stop."""
+        self.epoch = epoch
+        due = validate is not None and (epoch % eval_every == 0 or epoch == epochs)
+        stop = due and not self.keep_going(validate, params, patience)
+        if checkpoint is not None:
+            checkpoint.save(params, optimizer, rng, self)
+        return stop
+
+    def finish(self, params: list[torch.Tensor], checkpoint: Checkpoint | None) -> None:
+        """After the last epoch: the best validated weights back into ``params``; the checkpoint removed."""
+        self.restore_best(params)
+        if checkpoint is not None:
+            checkpoint.finish()
+
     def restore_best(self, params: list[torch.Tensor]) -> None:
         """Copy the best validated snapshot (if any) back into ``params``."""
         if self.best_params is not None:

@@ -106,14 +106,7 @@ def train_pairwise(
             opt.step()
             total += batch_loss.item() * len(idx)
         history.append(total / len(users))
-        state.epoch = epoch
-        stop = validate is not None and (epoch % eval_every == 0 or epoch == epochs) and not state.keep_going(validate, parameters,
-                                                                                                        patience)
-        if checkpoint is not None:
-            checkpoint.save(parameters, opt, rng, state)
-        if stop:
+        if state.end_epoch(epoch, epochs, eval_every, validate, parameters, patience, checkpoint, opt, rng):
             break
-    state.restore_best(parameters)
-    if checkpoint is not None:
-        checkpoint.finish()
+    state.finish(parameters, checkpoint)
     return history, state.best_epoch

@@ -93,19 +93,14 @@ class SequentialRecommender(Recommender):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-            state.epoch = epoch
-            stop = validate is not None and (epoch % int(p["eval_every"]) == 0 or epoch == int(p["epochs"])) and \
-                not state.keep_going(validate, params, int(p["patience"]))
+            stop = state.end_epoch(epoch, int(p["epochs"]), int(p["eval_every"]), validate, params, int(p["patience"]),
+                                   checkpoint, opt, rng)
             if self.params.get("verbose") and validate is not None:
                 print(f"{self.name} epoch {epoch}: best validation ndcg {state.best_score:.4f} (epoch {state.best_epoch})",
                       flush=True)
-            if checkpoint is not None:
-                checkpoint.save(params, opt, rng, state)
             if stop:
                 break
-        state.restore_best(params)
-        if checkpoint is not None:
-            checkpoint.finish()
+        state.finish(params, checkpoint)
         return state.best_epoch
 
     def _loss(self, inputs: torch.Tensor, targets: torch.Tensor, negatives: int, rng: np.random.Generator) -> torch.Tensor:
