@@ -150,7 +150,6 @@ def test_killed_worker_is_failed_and_retried(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skip(reason="Ctrl-C hangs bnpl run on a fresh clone (seen twice in clean-clone make test, never in the working checkout); cause not found yet, tracked in issue 15")
 def test_ctrl_c_leaves_a_state_the_next_run_resumes(tmp_path):
     demo_notebook(tmp_path)
     flag = tmp_path / "hold.flag"
@@ -166,7 +165,10 @@ def test_ctrl_c_leaves_a_state_the_next_run_resumes(tmp_path):
         time.sleep(0.5)  # wait until a notebook is executing
     time.sleep(2)
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 130, proc.stderr.read()
+    from tests.test_runner_signals import finish
+
+    err = finish(proc, 120)
+    assert proc.returncode == 130, err
     study, _ = open_study(sweep, make_storage(folder / "optuna.journal"))
     states = {row["param.x"]: row["state"] for row in trial_rows(study)}
     assert states[5] == "FAIL"  # interrupted, recorded, not left RUNNING

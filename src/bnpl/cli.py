@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def stacks_on_sigusr1() -> None:
+    """``kill -USR1 PID`` prints every thread's stack to stderr: how a hung command shows where it waits."""
+    import faulthandler
+    import signal
+
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def _quiet_libraries() -> None:
     import logging
     import os
@@ -100,7 +109,12 @@ def _one_line_warnings(command: str):
 
 def main(argv: list[str] | None = None) -> int:
     _quiet_libraries()
-    parser = build_parser()
+    stacks_on_sigusr1()
+    try:
+        parser = build_parser()  # imports every command's module (torch among them): seconds in which Ctrl-C may come
+    except KeyboardInterrupt:
+        print("bnpl: interrupted", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     try:
         with _one_line_warnings(args.command):

@@ -236,12 +236,20 @@ def _execute(client, nb_path: Path, merged: dict, overrides: dict, *, out_root, 
     # Progress bars are for terminals and JupyterLab; in a rendered report they are noise.
     env = {RUN_ID_ENV: run_id, RUN_DIR_ENV: str(out_dir), "MLFLOW_TRACKING_URI": client.tracking_uri,
            "TQDM_DISABLE": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}  # figures inline
+    stop = _Stop()
     try:
-        with _env(env), _echo_progress(out_dir / PROGRESS_FILE, progress), _sigterm_as_interrupt():
+        with _env(env), _echo_progress(out_dir / PROGRESS_FILE, progress), stop.handling_signals():
             papermill.execute_notebook(str(nb_path), str(executed), parameters=overrides, kernel_name=KERNEL_NAME, language="python",
                                        cwd=str(REPO_ROOT), progress_bar=progress, log_output=log_output,
-                                       kernel_manager_class=_kernel_manager(out_dir / KERNEL_LOG))
-    except PapermillExecutionError as e:
+                                       kernel_manager_class=_kernel_manager(out_dir / KERNEL_LOG, stop))
+        stop.raise_if_signalled()  # a signal that came after the last cell
+    except BaseException as caught:
+        e = stop.exception() or caught  # a kernel that died because the signal handler killed it: the signal is the cause
+        if not isinstance(e, PapermillExecutionError):
+            _close_failed(client, run_id, executed, html, result, e, t0)
+            if isinstance(e, (KeyboardInterrupt, BnplError)):
+                raise e from None
+            raise NotebookFailed(redact(f"{stem}: could not execute: {type(e).__name__}: {e}".splitlines()[0]), result) from e
         result.seconds = time.perf_counter() - t0
         result.status = "FAILED"
         message = redact(f"{stem}: cell {e.cell_index} (execution {e.exec_count}) failed: {e.ename}: {e.evalue}".splitlines()[0])
@@ -249,16 +257,6 @@ def _execute(client, nb_path: Path, merged: dict, overrides: dict, *, out_root, 
         client.set_tag(run_id, "error", redact(f"{e.ename}: {e.evalue}")[:5000])
         _finish(client, run_id, executed, html, result, "FAILED")
         raise NotebookFailed(f"{message} (executed notebook kept at {executed})", result) from None
-    except BaseException as e:
-        result.seconds = time.perf_counter() - t0
-        interrupted = isinstance(e, KeyboardInterrupt)
-        result.status = "KILLED" if interrupted else "FAILED"
-        error = f"{type(e).__name__}: {e}" if not interrupted else f"interrupted ({e or 'Ctrl-C'})"
-        client.set_tag(run_id, "error", redact(error)[:5000])
-        _finish(client, run_id, executed, html, result, result.status)
-        if isinstance(e, (KeyboardInterrupt, BnplError)):
-            raise
-        raise NotebookFailed(redact(f"{stem}: could not execute: {type(e).__name__}: {e}".splitlines()[0]), result) from e
     result.seconds = time.perf_counter() - t0
     result.status = "FINISHED"
     client.log_metric(run_id, "runtime_seconds", result.seconds)
@@ -271,41 +269,100 @@ def _execute(client, nb_path: Path, merged: dict, overrides: dict, *, out_root, 
 KERNEL_LOG = "kernel.log"
 
 
-def _kernel_manager(log: Path) -> type:
-    """A jupyter_client kernel manager class whose kernel writes its stderr to ``log``."""
+def _kernel_manager(log: Path, stop: _Stop) -> type:
+    """A jupyter_client kernel manager class whose kernel writes its stderr to ``log`` and which ``stop`` can kill."""
     from jupyter_client.manager import AsyncKernelManager
 
     class LoggedKernelManager(AsyncKernelManager):
         async def start_kernel(self, **kw):  # type: ignore[override]
+            stop.manager = self
             with open(log, "ab") as fh:  # the kernel process keeps its own copy of the descriptor
-                return await super().start_kernel(stderr=fh, **kw)
+                started = await super().start_kernel(stderr=fh, **kw)
+            if stop.signum is not None:  # the signal came while the kernel was starting
+                stop.kill_kernel()
+            return started
 
     return LoggedKernelManager
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that papermill shuts the kernel down and the run is closed as KILLED."""
+    """SIGTERM, raised like Ctrl-C so that the run is closed as KILLED and ``bnpl run`` exits 143."""
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """While the block runs (in the main thread), SIGTERM raises :class:`Terminated`: the kernel is shut
-    down (no orphan that keeps writing), its connection file removed, the MLflow run marked KILLED."""
-    import signal
-    import threading
+class _Stop:
+    """Ctrl-C (SIGINT) and SIGTERM while a notebook executes.
 
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    Python's default SIGINT handler raises KeyboardInterrupt wherever the main thread is, here usually
+    inside the asyncio loop that nbclient (under papermill) drives; nbclient's kernel cleanup then runs on
+    a loop whose interrupted task is still pending, and on a busy machine that cleanup could wait forever
+    (seen in clean-clone test runs). So the handler raises nothing: it records the signal and kills the
+    kernel's process group. nbclient sees a dead kernel, fails the cell and cleans up as after any
+    failure (connection file removed), papermill returns control, and :meth:`exception` tells the runner
+    that the signal, not the notebook, ended the run. A second Ctrl-C raises at once, as before.
+    """
 
-    def handler(signum, frame):
-        raise Terminated("SIGTERM")
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.manager: object | None = None
 
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+    def exception(self) -> KeyboardInterrupt | None:
+        import signal
+
+        if self.signum is None:
+            return None
+        return Terminated("SIGTERM") if self.signum == signal.SIGTERM else KeyboardInterrupt()
+
+    def raise_if_signalled(self) -> None:
+        e = self.exception()
+        if e is not None:
+            raise e
+
+    def kill_kernel(self) -> None:
+        import signal
+
+        provisioner = getattr(self.manager, "provisioner", None)
+        pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
+        try:
+            if pgid:  # jupyter_client starts each kernel in its own session: its children go with it
+                os.killpg(pgid, signal.SIGKILL)
+            elif pid:
+                os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # already gone
+
+    @contextlib.contextmanager
+    def handling_signals(self) -> Iterator[None]:
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals are delivered to the main thread only; its own handlers apply
+            return
+
+        def handler(signum, frame):
+            if self.signum is not None:  # asked twice: stop waiting for the kernel's cleanup
+                raise self.exception() or KeyboardInterrupt()
+            self.signum = signum
+            self.kill_kernel()
+
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, previous in old.items():
+                signal.signal(sig, previous)
+
+
+def _close_failed(client, run_id: str, executed: Path, html: Path, result: RunResult, e: BaseException, t0: float) -> None:
+    """Close a run that did not get through its notebook: KILLED after a signal, FAILED otherwise."""
+    from bnpl.secrets import redact
+
+    result.seconds = time.perf_counter() - t0
+    interrupted = isinstance(e, KeyboardInterrupt)
+    result.status = "KILLED" if interrupted else "FAILED"
+    error = f"{type(e).__name__}: {e}" if not interrupted else f"interrupted ({str(e) or 'Ctrl-C'})"
+    client.set_tag(run_id, "error", redact(error)[:5000])
+    _finish(client, run_id, executed, html, result, result.status)
 
 
 @contextlib.contextmanager

@@ -49,7 +49,8 @@ def run_job(job_path: Path) -> int:
 
 
 if __name__ == "__main__":
-    from bnpl.cli import _quiet_libraries
+    from bnpl.cli import _quiet_libraries, stacks_on_sigusr1
 
     _quiet_libraries()
+    stacks_on_sigusr1()
     sys.exit(run_job(Path(sys.argv[1])))
