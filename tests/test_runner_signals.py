@@ -95,7 +95,8 @@ def test_sigterm_and_ctrl_c_close_the_run_and_the_kernel(tmp_path, how):
     assert not (tmp_path / "kernel.pid.after").exists()
     assert not list(runtime.glob("kernel-*.json")), "kernel connection files left behind"
     run = the_run(tmp_path)
-    assert run.info.status == "KILLED" and "interrupted" in run.data.tags["error"]
+    assert run.info.status == "KILLED"
+    assert run.data.tags["error"] == ("interrupted (SIGTERM)" if how == "SIGTERM" else "interrupted (Ctrl-C)")
     rec = json.loads((Path(run.data.tags["run_dir"]) / "run.json").read_text())
     assert rec["status"] == "KILLED"
 
