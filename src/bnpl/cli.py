@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import re
 import sys
+from typing import Any
 
 from bnpl.errors import BnplError, BnplWarning
 
@@ -72,8 +73,15 @@ def stacks_on_sigusr1() -> None:
     import faulthandler
     import signal
 
-    if hasattr(signal, "SIGUSR1"):
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    if not hasattr(signal, "SIGUSR1"):
+        return
+    streams: tuple[Any, ...] = (sys.stderr, sys.__stderr__)
+    for stream in streams:  # under a caller that captured stderr (pytest), the process's own
+        try:
+            faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
+            return
+        except (AttributeError, ValueError, OSError):  # no file descriptor behind this stream
+            continue
 
 
 def _quiet_libraries() -> None:
