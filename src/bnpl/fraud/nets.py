@@ -33,7 +33,19 @@ class Head(nn.Module):
         return self.net(h).squeeze(-1)
 
 
-class SAGE(nn.Module):
+class FraudGNN(nn.Module):
+    """A network of the zoo: ``embed(x, structure)`` gives the hidden representation, ``head`` one logit per node."""
+
+    head: Head
+
+    def embed(self, x, structure=None):
+        raise NotImplementedError
+
+    def forward(self, x, structure=None):
+        return self.head(self.embed(x, structure))
+
+
+class SAGE(FraudGNN):
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2):
         super().__init__()
         self.adj = self.structure(g)
@@ -51,11 +63,8 @@ class SAGE(nn.Module):
             x = x.relu() if i < len(self.convs) - 1 else x
         return x
 
-    def forward(self, x, structure=None):
-        return self.head(self.embed(x, structure))
 
-
-class GATv2(nn.Module):
+class GATv2(FraudGNN):
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2, heads: int = 2):
         super().__init__()
         self.edge_index = self.structure(g)
@@ -75,11 +84,8 @@ class GATv2(nn.Module):
             x = nn.functional.elu(x) if i < len(self.convs) - 1 else x
         return x
 
-    def forward(self, x, structure=None):
-        return self.head(self.embed(x, structure))
 
-
-class RelationalSAGE(nn.Module):
+class RelationalSAGE(FraudGNN):
     """Sum over (relation, direction) of mean-aggregated messages plus a root transform."""
 
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2):
@@ -103,11 +109,8 @@ class RelationalSAGE(nn.Module):
             x = x.relu() if i < len(self.convs) - 1 else x
         return x
 
-    def forward(self, x, structure=None):
-        return self.head(self.embed(x, structure))
 
-
-class EgoNeigh(nn.Module):
+class EgoNeigh(FraudGNN):
     """H2GCN-style: h0 = MLP(x); r_k = mean over k-hop neighbours without self; out = [h0 || r1 || r2]."""
 
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2):
@@ -130,11 +133,8 @@ class EgoNeigh(nn.Module):
             parts.append(self.agg(parts[-1], adj))
         return self.mix(self.drop(torch.cat(parts, -1)))
 
-    def forward(self, x, structure=None):
-        return self.head(self.embed(x, structure))
 
-
-class DirSAGE(nn.Module):
+class DirSAGE(FraudGNN):
     """Separate SAGE aggregations over incoming and outgoing edges (reverse message passing)."""
 
     def __init__(self, g: HomGraph, in_dim: int, hidden: int, layers: int = 2, dropout: float = 0.2):
@@ -157,9 +157,6 @@ class DirSAGE(nn.Module):
             x = self.root[i](x) + self.conv_in[i](x, a_in) + self.conv_out[i](x, a_out)
             x = x.relu() if i < len(self.root) - 1 else x
         return x
-
-    def forward(self, x, structure=None):
-        return self.head(self.embed(x, structure))
 
 
 def build_model(name: str, g: HomGraph, in_dim: int, hidden: int = 64, layers: int = 2,
