@@ -27,6 +27,13 @@ pathlib.Path(marker + ".after").write_text("the kernel kept running")
 """
 
 
+def interruptible() -> None:
+    """``preexec_fn`` of a process the test will interrupt: SIGINT back to its default. A shell starts
+    background jobs (``make test &``, some CI runners) with SIGINT ignored, children inherit that, and an
+    ignored SIGINT is respected by Python and by ``bnpl``: Ctrl-C would never arrive and the test would hang."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def bnpl() -> Path:
     exe = Path(sys.executable).parent / "bnpl"
     if not exe.exists():
@@ -42,7 +49,7 @@ def start(tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}
     proc = subprocess.Popen([str(bnpl()), "run", str(nb), "-p", "marker", str(marker), "--out-root",
                              str(tmp_path / "runs")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=interruptible)
     deadline = time.time() + 120
     while not marker.exists():
         if proc.poll() is not None or time.time() > deadline:
@@ -90,7 +97,7 @@ def test_sigterm_and_ctrl_c_close_the_run_and_the_kernel(tmp_path, how):
     assert proc.returncode == (143 if how == "SIGTERM" else 130), err
     lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip() and not ln.startswith("Executing:")]
     assert lines[-1] == ("bnpl run: terminated" if how == "SIGTERM" else "bnpl run: interrupted"), err
-    assert "Traceback" not in err and len(lines) == 1, err  # apart from the progress bar, that one line
+    assert "Traceback" not in err and "Kernel died" not in err and len(lines) == 1, err  # apart from the bar, one line
     assert wait_gone(kernel), "the kernel outlived bnpl run"
     assert not (tmp_path / "kernel.pid.after").exists()
     assert not list(runtime.glob("kernel-*.json")), "kernel connection files left behind"
@@ -123,21 +130,42 @@ def test_sigkill_leaves_a_run_that_the_next_command_marks_killed(tmp_path):
 
 def test_the_signal_handler_kills_the_kernel_instead_of_raising_inside_the_event_loop():
     """The first Ctrl-C or SIGTERM only records itself and kills the kernel's process group (a KeyboardInterrupt
-    raised inside nbclient's asyncio loop could leave its cleanup waiting forever); a second Ctrl-C raises."""
+    raised inside nbclient's asyncio loop could leave its cleanup waiting forever); a second one raises."""
     from types import SimpleNamespace
 
     from bnpl.runner import Terminated, _Stop
 
-    for signum, expected in ((signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)):
-        kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever pytest was started with
+    try:
+        for signum, expected in ((signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)):
+            outer = signal.getsignal(signum)
+            kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+            stop = _Stop()
+            stop.manager = SimpleNamespace(provisioner=SimpleNamespace(pgid=os.getpgid(kernel.pid), pid=kernel.pid))
+            with stop.handling_signals():
+                os.kill(os.getpid(), signum)   # handled between two bytecodes of this thread: nothing is raised
+                time.sleep(0.2)
+                assert kernel.wait(timeout=10) == -signal.SIGKILL
+                assert type(stop.exception()) is expected
+                with pytest.raises(expected):
+                    os.kill(os.getpid(), signum)
+                    time.sleep(1)
+            assert signal.getsignal(signum) is outer  # handlers restored
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_an_ignored_sigint_stays_ignored():
+    """A background job of a shell script starts with SIGINT ignored; bnpl keeps it so, like Python itself."""
+    from bnpl.runner import _Stop
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
         stop = _Stop()
-        stop.manager = SimpleNamespace(provisioner=SimpleNamespace(pgid=os.getpgid(kernel.pid), pid=kernel.pid))
         with stop.handling_signals():
-            os.kill(os.getpid(), signum)   # handled between two bytecodes of this thread: nothing is raised
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.2)
-            assert kernel.wait(timeout=10) == -signal.SIGKILL
-            assert type(stop.exception()) is expected
-            with pytest.raises(expected):
-                os.kill(os.getpid(), signum)
-                time.sleep(1)
-        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+        assert stop.signum is None and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)

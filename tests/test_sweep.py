@@ -156,8 +156,10 @@ def test_ctrl_c_leaves_a_state_the_next_run_resumes(tmp_path):
     flag.write_text("")
     path = write_sweep(tmp_path, {"fixed": {"fail_flag": str(flag)}, "grid": {"x": [5, 2]}})
     out = tmp_path / "runs"
+    from tests.test_runner_signals import finish, interruptible
+
     proc = subprocess.Popen([sys.executable, "-m", "bnpl.cli", "sweep", str(path), "--workers", "2", "--out-root", str(out)],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     sweep = load_sweep(path)
     folder = out / "sweeps" / study_name(sweep)
     deadline = time.monotonic() + 120
@@ -165,8 +167,6 @@ def test_ctrl_c_leaves_a_state_the_next_run_resumes(tmp_path):
         time.sleep(0.5)  # wait until a notebook is executing
     time.sleep(2)
     proc.send_signal(signal.SIGINT)
-    from tests.test_runner_signals import finish
-
     err = finish(proc, 120)
     assert proc.returncode == 130, err
     study, _ = open_study(sweep, make_storage(folder / "optuna.journal"))

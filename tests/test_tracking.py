@@ -1,8 +1,10 @@
-"""bnpl.tracking.ensure_experiment: several processes creating and tagging one experiment at once."""
+"""bnpl.tracking: several processes creating and tagging one experiment, or one run, at once."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
+
+import pytest
 
 from bnpl.tracking import EXPERIMENT_KIND, ensure_experiment
 
@@ -44,3 +46,28 @@ def test_existing_tag_is_not_written_again(tmp_path):
     calls = []
     client.set_experiment_tag = lambda *a: calls.append(a)  # type: ignore[method-assign]
     assert ensure_experiment(client, "x") == first and calls == []
+
+
+def test_set_tags_retries_a_tag_another_process_inserted_first():
+    """MLflow's SQL store refuses the second of two concurrent inserts of one tag (seen on PostgreSQL with two
+    sweep workers); set_tags retries, and gives up with the store's error after ``attempts``."""
+    from mlflow.exceptions import MlflowException
+
+    from bnpl.tracking import set_tags
+
+    class Store:
+        def __init__(self, conflicts):
+            self.conflicts, self.tags, self.calls = conflicts, {}, 0
+
+        def set_tag(self, run_id, key, value):
+            self.calls += 1
+            if self.conflicts:
+                self.conflicts -= 1
+                raise MlflowException('duplicate key value violates unique constraint "tag_pk"')
+            self.tags[key] = value
+
+    store = Store(conflicts=2)
+    set_tags(store, "run", {"sweep.pending": "0", "best_run_id": "r1"})
+    assert store.tags == {"sweep.pending": "0", "best_run_id": "r1"} and store.calls == 4
+    with pytest.raises(MlflowException, match="tag_pk"):
+        set_tags(Store(conflicts=5), "run", {"sweep.pending": "0"}, attempts=3)

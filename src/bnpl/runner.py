@@ -13,10 +13,11 @@ import ast
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -345,12 +346,29 @@ class _Stop:
             self.signum = signum
             self.kill_kernel()
 
-        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        # an ignored signal stays ignored: a shell starts background jobs with SIGINT ignored, so that the
+        # terminal's Ctrl-C of the script does not reach them
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)
+               if signal.getsignal(sig) is not signal.SIG_IGN}
+        # nbclient (through papermill's logger) reports the kernel's death; after our own kill it is expected
+        log = logging.getLogger("papermill")
+        quiet = _DropWhen(lambda record: self.signum is not None and record.getMessage().startswith("Kernel died"))
+        log.addFilter(quiet)
         try:
             yield
         finally:
+            log.removeFilter(quiet)
             for sig, previous in old.items():
                 signal.signal(sig, previous)
+
+
+class _DropWhen(logging.Filter):
+    def __init__(self, drop: Callable[[logging.LogRecord], bool]):
+        super().__init__()
+        self.drop = drop
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.drop(record)
 
 
 def _close_failed(client, run_id: str, executed: Path, html: Path, result: RunResult, e: BaseException, t0: float) -> None:

@@ -64,6 +64,29 @@ def ensure_experiment(client, name: str, attempts: int = 5) -> str:
     raise AssertionError("unreachable")
 
 
+def set_tags(client, run_id: str, tags: dict[str, str], attempts: int = 5) -> None:
+    """Set ``tags`` on a run that other processes may be tagging at the same moment.
+
+    MLflow's SQL store sets a tag by looking for its row and inserting it when there is none; two sweep
+    workers ending at once both insert the parent run's ``sweep.pending`` and PostgreSQL refuses the second
+    (``UniqueViolation`` on ``tag_pk``, seen in a clean-clone test run). The loser retries: the row then
+    exists and is updated.
+    """
+    import time
+
+    from mlflow.exceptions import MlflowException
+
+    for key, value in tags.items():
+        for attempt in range(attempts):
+            try:
+                client.set_tag(run_id, key, value)
+                break
+            except MlflowException:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+
 def _client():
     from bnpl.store import client
 

@@ -23,6 +23,8 @@ from bnpl.sweep.spec import Sweep, decode_choice
 def summarise(study, sweep: Sweep, client, parent: str, folder: Path, status: str | None = None) -> dict[str, Any]:
     import pandas as pd
 
+    from bnpl.tracking import log_metrics, set_tags
+
     rows = st.trial_rows(study)
     table = pd.DataFrame(rows)
     complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
@@ -42,15 +44,10 @@ def summarise(study, sweep: Sweep, client, parent: str, folder: Path, status: st
         metrics = client.get_run(run_id).data.metrics if run_id else {}
         out.update(best_trial=best.number, best_value=best.value, best_params=params, best_run_id=run_id,
                    best_metrics=metrics)
-        client.set_tag(parent, "best_params", json.dumps(params, default=str))
-        for k, v in params.items():
-            client.set_tag(parent, f"best.param.{k}", json.dumps(v, default=str))
-        client.set_tag(parent, "best_run_id", str(run_id))
-        from bnpl.tracking import log_metrics
-
+        set_tags(client, parent, {"best_params": json.dumps(params, default=str),
+                                  **{f"best.param.{k}": json.dumps(v, default=str) for k, v in params.items()},
+                                  "best_run_id": str(run_id)})  # other workers may be tagging the parent too
         log_metrics({**metrics, "best_trial": best.number}, run_id=parent)
-    from bnpl.tracking import log_metrics
-
     log_metrics({"trials_complete": len(complete), "trials_pruned": pruned, "trials_failed": failed}, run_id=parent)
     write_json(folder / "summary.json", out)
     if len(table):
@@ -59,7 +56,7 @@ def summarise(study, sweep: Sweep, client, parent: str, folder: Path, status: st
         client.log_artifact(parent, str(folder / "trials.csv"))
         if complete:
             client.log_artifact(parent, str(_plot(table, sweep, folder)))
-    client.set_tag(parent, "sweep.pending", str(pending))
+    set_tags(client, parent, {"sweep.pending": str(pending)})
     if status or not running:  # while other processes still run trials, the last one to end sets the status
         client.set_terminated(parent, status or ("FINISHED" if pending == 0 else "FAILED"))
     return out
