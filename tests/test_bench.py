@@ -47,3 +47,21 @@ def test_sizes_run_separately_are_summarised_from_their_json(tmp_path, capsys):
     bad.write_text("{}")
     with pytest.raises(Exception, match="bad.json"):
         main(["--runs", str(bad), "--out", str(tmp_path / "out")])
+
+
+def test_interleaved_medians_time_each_function_in_turns():
+    import time
+
+    from bnpl.bench.steps import interleaved_medians
+
+    calls = {"fast": 0, "slow": 0}
+
+    def fn(name, seconds):
+        def run():
+            calls[name] += 1
+            time.sleep(seconds)
+        return run
+
+    med = interleaved_medians({"fast": fn("fast", 0.001), "slow": fn("slow", 0.004)}, min_repeats=7, min_seconds=0.0)
+    assert calls == {"fast": 8, "slow": 8}                   # one warm-up call, then 7 rounds
+    assert 0.001 <= med["fast"] < med["slow"] and med["slow"] >= 0.004

@@ -54,3 +54,19 @@ def test_incremental_refuses_target_to_target_relations():
     t = data.nodes[data.target]["time"].to_numpy()
     with pytest.raises(BnplError, match="target-to-target"):
         fit_incremental(data, cutoff=float(np.quantile(t, 0.6)))
+
+
+def test_ring_keys_added_later_use_the_spare_rows_then_grow():
+    from bnpl.fraud.incremental import _Ring
+
+    r = _Ring(np.array([0, 0, 1]), 2, {"time": np.array([1.0, 2.0, 3.0])}, width=3, spare=1)
+    assert len(r.count) == 3 and r.count.tolist() == [2, 1, 0]
+    before = r.ring["time"]
+    r.grow(3)                                   # key 2 fits in the spare row: no copy
+    r.push(2, {"time": 4.0})
+    assert r.ring["time"] is before
+    r.grow(5)                                   # key 4 does not: the rows double (one copy)
+    r.push(4, {"time": 5.0})
+    assert len(r.count) == 6 and r.ring["time"] is not before
+    assert [r.back(0, "time", 1), r.back(0, "time", 2), r.back(2, "time", 1), r.back(4, "time", 1)] == [2.0, 1.0, 4.0, 5.0]
+    assert np.isnan(r.back(1, "time", 2)) and np.isnan(r.back(3, "time", 1))

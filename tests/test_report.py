@@ -127,3 +127,47 @@ def test_the_real_report_in_headless_chromium(browser, tmp_path):
     stages = sorted(u for u in problems["visited"] if not u.endswith("index.html") and ".failed." not in u)
     _screens(browser, {"index": index.as_uri(), **({"stage-end": stages[-1]} if stages else {})}, tmp_path,
              end=("stage-end",))
+
+
+def _bench_runs(folder: Path) -> list[str]:
+    """Two sizes' results of `python -m bnpl.bench.steps`, made up (the benchmark itself is in test_bench)."""
+    from bnpl.bench.steps import STEPS
+
+    paths = []
+    for n, secs in ((1000, 0.5), (10000, 5.0)):
+        steps = {s: {"seconds": secs, "start_mb": 500.0, "peak_mb": 600.0 + n / 10} for s in STEPS}
+        path = folder / f"{n}.json"
+        path.write_text(json.dumps({"n": n, "steps": steps, "layer": {"fraction": 0.61 if n == 1000 else 0.42},
+                                    "history": 9 * n // 10, "batch_p95_s": 0.0123}))
+        paths.append(str(path))
+    return paths
+
+
+def test_scaling_benchmark_section_when_make_bench_wrote_its_json(tmp_path):
+    from bnpl.bench.scaling import main as bench_summary
+
+    runs, site = tmp_path / "runs", tmp_path / "site"
+    _run(runs, "02_fraud_gnn", "r1")
+    assert "Scaling benchmark" not in build_report(runs, site).read_text()      # no bench/scaling.json yet
+    assert bench_summary(["--runs", *_bench_runs(tmp_path), "--out", str(site / "bench")]) == 0
+    index = build_report(runs, site).read_text()
+    section = index[index.index("<h2>Scaling benchmark</h2>"):]
+    assert "<th>10,000</th>" in section and "<th>1,000</th>" in section
+    assert "5 s<br><span class=muted>1,600 MB</span>" in section           # seconds and peak of a step
+    assert "<td>0.42</td>" in section and "<td>9,000</td>" in section and "0.0123 s" in section
+    assert "<th>slope of seconds</th><td>1.00</td>" in section
+    assert "<img class=plot src='bench/scaling.png'" in section
+    assert all(f"href='bench/{f}'" in section for f in ("scaling.md", "scaling.json", "scaling.png"))
+    assert "GNN layer at &ge; 0.5 of a raw sparse product: <span class=bad>missed</span>" in section
+    (site / "bench" / "scaling.json").write_text("{not json")
+    assert "is not a <code>make bench</code> result (JSONDecodeError)" in build_report(runs, site).read_text()
+
+
+def test_scaling_benchmark_section_in_headless_chromium(tmp_path, browser):
+    from bnpl.bench.scaling import main as bench_summary
+
+    runs, site = tmp_path / "runs", tmp_path / "site"
+    _run(runs, "02_fraud_gnn", "r1")
+    bench_summary(["--runs", *_bench_runs(tmp_path), "--out", str(site / "bench")])
+    problems = check_site(browser, build_report(runs, site))
+    assert problems["unloaded"] == [] and problems["broken_images"] == [] and problems["dead_links"] == []

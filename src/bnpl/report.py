@@ -6,6 +6,8 @@ it ran, the git commit, the data it read (``run.json``'s ``data``, see :mod:`bnp
 parameters in full, and links to its MLflow run and to its full page (``reports/<notebook>.html``,
 rendered without code). A stage whose latest run failed shows that run's error, even when an
 earlier run succeeded. A warning tops the page when the stages' latest runs read different data.
+When ``make bench`` has written ``reports/bench/scaling.json``, a "Scaling benchmark" section follows
+(:mod:`bnpl.report_bench`).
 ``bnpl report benchmarks`` writes the benchmark tables (:mod:`bnpl.benchmark_tables`).
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bnpl.config import REPORTS_DIR, RUNS_DIR, tracking_uri
 from bnpl.findings import FINDINGS_FILE, Findings
 from bnpl.io import write_text
 from bnpl.provenance import data_label
+from bnpl.report_bench import bench_section
 
 MLFLOW_UI_ENV = "BNPL_MLFLOW_UI"
 
@@ -183,13 +186,14 @@ section{{border-top:2px solid #ddd;margin-top:1.5em}} .cards{{display:flex;flex-
 .params code{{white-space:pre-wrap;word-break:break-word}} .ok{{color:#1a7f37}} .bad{{color:#c62828}} .muted{{color:#888}}
 .warn{{background:#fff4e5;border:1px solid #f0b429;padding:8px 12px;border-radius:6px}}
 .fail{{background:#fdecea;border:1px solid #c62828;padding:8px 12px;border-radius:6px;margin:8px 0}}
-.thumbs img{{height:120px;margin:2px;border:1px solid #eee}}
+.thumbs img{{height:120px;margin:2px;border:1px solid #eee}} .plot{{max-width:100%}}
 </style></head><body><h1>bnpl research report</h1>
 <p>The latest run of each stage notebook: what it found, on which data, with which settings. Every number is in
 MLflow (<code>make mlflow-ui</code>, tracking store <code>{esc(tracking_uri())}</code>); each stage's full page is its
 executed notebook rendered without code.</p>
 {data_warning(latest)}
 {''.join(sections) or '<p>No runs yet: <code>make run</code></p>'}
+{bench_section(reports_dir)}
 <h2>Recent runs</h2><table><tr><th>notebook</th><th>status</th><th>finished</th><th>time</th><th>MLflow run</th><th>error</th></tr>
 {''.join(hist)}</table></body></html>"""
     return write_text(reports_dir / "index.html", body)

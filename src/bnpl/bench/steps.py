@@ -10,8 +10,8 @@ full-batch training epoch of ``dir_sage``, the main fraud GNN, on torch sparse C
 and label channels), ``inductive_fit`` (the inductive scorer and its running state at the 0.9 time
 quantile, ``INDUCTIVE_ROUNDS`` boosting rounds at most) and ``inductive_batch`` (median seconds per batch of later transactions, incremental; up to
 ``RECOMPUTE_MAX`` transactions also one batch of the recomputing scorer, for contrast). Also the
-throughput of one ``dir_sage`` aggregation (PyG ``SAGEConv`` on the CSR adjacency) against a raw
-``torch.sparse.mm`` of the same adjacency and width.
+throughput of one ``dir_sage`` aggregation (PyG ``SAGEConv`` on the CSR adjacency) against the fastest raw
+``torch.sparse.mm`` of the same adjacency and width (:func:`layer_throughput`).
 """
 from __future__ import annotations
 
@@ -31,29 +31,48 @@ RECOMPUTE_MAX = 100_000      # largest world on which the recomputing scorer is 
 STEPS = ("generate", "features", "graph", "gnn_epoch", "inductive_fit", "inductive_batch")
 
 
-def _median_seconds(fn, repeats: int) -> float:
-    fn()                                    # warm-up (allocations, lazy CSR conversions)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+def interleaved_medians(fns: dict, min_repeats: int = 15, min_seconds: float = 1.0,
+                        max_repeats: int = 1000) -> dict[str, float]:
+    """Median seconds of each function, timed in turns (one call of each per round, after one warm-up
+    round) so that a change in the machine's load hits all of them alike; rounds go on until each has
+    ``min_repeats`` calls and ``min_seconds`` have passed (at most ``max_repeats`` rounds)."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for fn in fns.values():
+        fn()                                # warm-up (allocations, lazy CSR conversions, thread pools)
+    start = time.perf_counter()
+    rounds = 0
+    while rounds < min_repeats or (time.perf_counter() - start < min_seconds and rounds < max_repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+        rounds += 1
+    return {k: float(np.median(v)) for k, v in times.items()}
 
 
-def layer_throughput(adj: torch.Tensor, width: int, seed: int = 0, repeats: int = 5) -> dict[str, float]:
-    """Seconds of one mean aggregation + linear map (PyG ``SAGEConv(width, width, root_weight=False)``, as
-    each direction of a ``dir_sage`` layer) and of a raw ``torch.sparse.mm`` of ``adj`` with a ``width``-wide
-    input; ``fraction``: raw / layer (1 = the layer runs at the speed of the bare sparse product)."""
+def layer_throughput(adj: torch.Tensor, width: int, seed: int = 0, min_repeats: int = 15,
+                     min_seconds: float = 1.0) -> dict[str, float]:
+    """Seconds of one ``dir_sage`` aggregation (PyG ``SAGEConv(width, width, root_weight=False)``: the mean
+    of the neighbours' ``width``-wide inputs over the CSR ``adj``, then its linear map) against the fastest
+    raw sparse product of the same adjacency and input (``torch.sparse.mm`` with and without torch's
+    reduction kernel), all forward, medians of :func:`interleaved_medians`. ``fraction``: raw / layer
+    (1 = the layer runs at the speed of the bare sparse product); ``aggregation_s`` / ``linear_s``: the
+    layer's two parts alone, and ``rounds`` of timing."""
     from torch_geometric.nn import SAGEConv
 
     torch.manual_seed(seed)
     x = torch.randn(adj.shape[1], width)
     conv = SAGEConv(width, width, root_weight=False)
+    agg = torch.sparse.mm(adj, x, "mean")
     with torch.no_grad():
-        layer = _median_seconds(lambda: conv(x, adj), repeats)
-        raw = _median_seconds(lambda: torch.sparse.mm(adj, x), repeats)
-    return {"layer_s": layer, "spmm_s": raw, "fraction": raw / layer, "width": width, "nnz": int(adj.values().numel())}
+        med = interleaved_medians({"layer": lambda: conv(x, adj), "spmm": lambda: torch.sparse.mm(adj, x),
+                                   "spmm_reduce": lambda: torch.sparse.mm(adj, x, "sum"),
+                                   "aggregation": lambda: conv.propagate(adj, x=(x, x)),
+                                   "linear": lambda: conv.lin_l(agg)}, min_repeats, min_seconds)
+    raw = min(med["spmm"], med["spmm_reduce"])
+    return {"layer_s": med["layer"], "spmm_s": raw, "fraction": raw / med["layer"], "spmm_plain_s": med["spmm"],
+            "spmm_reduce_s": med["spmm_reduce"], "aggregation_s": med["aggregation"], "linear_s": med["linear"],
+            "width": width, "nnz": int(adj.values().numel())}
 
 
 def run_size(n: int, seed: int = 0, batch_size: int = 100, batches: int = 10, hidden: int = DEFAULT_HIDDEN,

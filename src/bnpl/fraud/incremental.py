@@ -43,15 +43,19 @@ RING = 50                     # the longest look-back of any feature (span50, ne
 
 
 class _Ring:
-    """Per-key count and the latest ``RING`` values of some channels (circular, by count modulo RING)."""
+    """Per-key count and the latest ``RING`` values of some channels (circular, by count modulo RING).
+    Keys added later (entity pairs first seen after the history) take ``spare`` rows reserved at the start;
+    beyond them :meth:`grow` doubles the rows, which copies every channel once."""
 
     first: np.ndarray           # entity rings: each key's first time (set by IncrementalScorer)
     fraud_total: np.ndarray     # label rings: each key's label totals (set by IncrementalScorer)
     known_total: np.ndarray
 
-    def __init__(self, keys: np.ndarray, n_keys: int, channels: dict[str, np.ndarray], width: int = RING):
+    def __init__(self, keys: np.ndarray, n_keys: int, channels: dict[str, np.ndarray], width: int = RING,
+                 spare: int = 0):
         self.width = width
-        self.count = np.bincount(keys, minlength=n_keys).astype(np.int64)
+        self.count = np.zeros(n_keys + spare, np.int64)
+        self.count[:n_keys] = np.bincount(keys, minlength=n_keys)
         rank = np.empty(len(keys), dtype=np.int64)
         order = np.argsort(keys, kind="stable")          # keys' rows in the order given (time, id)
         k_s = keys[order]
@@ -61,7 +65,10 @@ class _Ring:
         keep = rank >= self.count[keys] - width
         self.ring = {}
         for c, v in channels.items():
-            r = np.full((n_keys, width), np.nan)
+            # ``spare`` rows for keys that arrive later, left unwritten (no resident memory until used; a
+            # row is only read at positions its key has written)
+            r = np.empty((n_keys + spare, width))
+            r[:n_keys] = np.nan
             r[keys[keep], rank[keep] % width] = v[keep]
             self.ring[c] = r
 
@@ -151,7 +158,9 @@ class IncrementalScorer:
                 uniq, slot = np.unique(key, return_inverse=True)
                 self.pair_keys[(na, nb)] = uniq
                 self.pair_new[(na, nb)] = {}
-                self.pairs[(na, nb)] = _Ring(slot, len(uniq), {"time": t}, width=PAIR_SPAN)
+                # as many spare rows as pairs in the history: new pairs do not copy the ring (``grow``)
+                # until the scored period has brought that many, so no batch pays for a copy before then
+                self.pairs[(na, nb)] = _Ring(slot, len(uniq), {"time": t}, width=PAIR_SPAN, spare=len(uniq) + 1024)
         # label state: rows at least `delay` old by the first query (> cutoff) are matured now, later ones queue
         matured = t <= cutoff - self.delay
         groups = [(name, ent) for name, _, ent in self.links] + [("all", np.zeros(len(self.t), np.int64))]

@@ -21,7 +21,6 @@ per-entity label features use only labels at least ``label_delay`` old (:func:`d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -29,6 +28,7 @@ import pandas as pd
 from bnpl.data.normalised import FraudData
 from bnpl.data.subset import label_vector, target_time
 from bnpl.errors import BnplError
+from bnpl.fraud.features.blocks import column_frame, merged_frames
 from bnpl.fraud.features.edge_scores import edge_score_features
 from bnpl.fraud.features.labels import (
     default_label_delay,
@@ -68,8 +68,9 @@ class LabelFreeFeatures:
     """Everything :func:`graph_features` computes without reading a label, for one dataset and options.
     ``nodes``: entity / sequence / context columns in column order; ``relation_blocks``: per
     target-to-target relation its flow, pass-through and neighbour-aggregate columns; ``homogeneous``:
-    the homogeneous-projection aggregates. Each is one float64 frame held once: :func:`graph_features`
-    concatenates them with the label columns without copying them (pandas copy-on-write)."""
+    the homogeneous-projection aggregates. Each is a float64 frame of a few column blocks held once
+    (:mod:`~bnpl.fraud.features.blocks`): :func:`graph_features` concatenates them with the label columns
+    without copying them (pandas copy-on-write)."""
     options: tuple                       # (causal, max_cycle, homogeneous_hops, use_time)
     own: pd.DataFrame
     nodes: pd.DataFrame
@@ -90,21 +91,26 @@ def label_free_features(data: FraudData, causal: bool = False, max_cycle: int = 
     n = data.num_nodes(data.target)
     links = entity_links(data)
     value = np.log1p(np.abs(own["amount"].to_numpy(float))) if "amount" in own.columns else None
-    seqs = {name: sequence_features(name, ent, time, value) if time is not None else None for name, _, ent in links}
-    feats: dict[str, np.ndarray] = {}
+    # every group of columns becomes a block as soon as it is computed (bnpl.fraud.features.blocks); the
+    # column order is the entity blocks, cross counts, sequences, pair sequences, context, time
+    entities, sequences, prior = [], [], {}
     for name, _, ent in links:
-        feats.update(entity_block(name, ent, own, time, seqs[name], causal))
-    if not causal:
-        feats.update(cross_counts(links))
+        seq = sequence_features(name, ent, time, value) if time is not None else None
+        entities.append(column_frame(entity_block(name, ent, own, time, seq, causal), n))
+        if seq is not None:
+            if causal:
+                prior[name] = seq[f"{name}_prior_count"]
+            sequences.append(column_frame({c: v for c, v in seq.items()
+                                           if not c.endswith(("_prior_count", "_gap_prev"))}, n))
+    parts = entities + ([column_frame(cross_counts(links), n)] if not causal else [])
     if time is not None:
-        for name, _, _ in links:
-            feats.update({c: v for c, v in cast(dict[str, np.ndarray], seqs[name]).items() if not c.endswith(("_prior_count", "_gap_prev"))})
-        feats.update(pair_sequences(links, time))
+        parts += sequences + [column_frame(pair_sequences(links, time), n)]
         if causal:
-            feats.update(entity_context(links, time, prior_counts={
-                name: cast(dict[str, np.ndarray], seqs[name])[f"{name}_prior_count"] for name, _, _ in links}))
+            parts.append(column_frame(entity_context(links, time, prior_counts=prior), n))
     if (not causal if use_time is None else use_time) and time is not None:
-        feats["time"] = time           # by default not in causal mode: out of range after a cutoff, drift
+        parts.append(column_frame({"time": time}, n))   # by default not in causal mode: out of range after a cutoff, drift
+    nodes = merged_frames(parts, n)
+    del parts, entities, sequences
     relations = relation_structures(data)
     blocks = {}
     for rel in relations:
@@ -113,19 +119,8 @@ def label_free_features(data: FraudData, causal: bool = False, max_cycle: int = 
         structure = {**flow_block(rel.name, rel.adjacency, amt, max_cycle), **pass_through_block(rel.name, df, n)}
         blocks[rel.name] = column_frame({**structure, **neighbour_aggregates(rel.name, df, pd.DataFrame(structure), n)},
                                         n)
-    hom = homogeneous_aggregates(data, homogeneous_hops) if homogeneous_hops and not causal else {}
-    return LabelFreeFeatures((causal, max_cycle, homogeneous_hops, use_time), own, column_frame(feats, n), relations,
-                             blocks, column_frame(hom, n))
-
-
-def column_frame(columns: dict[str, np.ndarray], n: int) -> pd.DataFrame:
-    """One float64 frame (a single column-major block) of ``columns``, emptying the dict as it goes, so
-    each column exists twice only while it is copied (``pd.DataFrame(dict)`` holds every column twice)."""
-    out = np.empty((n, len(columns)), dtype=np.float64, order="F")
-    names = list(columns)
-    for j, c in enumerate(names):
-        out[:, j] = columns.pop(c)
-    return pd.DataFrame(out, columns=names, copy=False)
+    hom = homogeneous_aggregates(data, homogeneous_hops) if homogeneous_hops and not causal else column_frame({}, n)
+    return LabelFreeFeatures((causal, max_cycle, homogeneous_hops, use_time), own, nodes, relations, blocks, hom)
 
 
 def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False, max_cycle: int = 6,
@@ -157,15 +152,5 @@ def graph_features(data: FraudData, train_ids: np.ndarray, causal: bool = False,
         label_delay = default_label_delay(target_time(data), train_ids) if causal else 0.0
     labels = out_of_fold_label_features(data, train_ids, seed=seed, folds=label_folds, windows=windows,
                                         causal=causal, relations=lf.relations, delay=label_delay, push=push)
-    return pd.concat([lf.own, _merged(parts), labels], axis=1)
+    return pd.concat([lf.own, merged_frames(parts, n), labels], axis=1)
 
-
-def _merged(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """The parts side by side without copying them; a name in two parts keeps its first position and
-    its last values (the order of a dict updated part by part)."""
-    merged = pd.concat(parts, axis=1)
-    if not merged.columns.duplicated().any():
-        return merged
-    last = {c: j for j, c in enumerate(merged.columns)}
-    first = ~merged.columns.duplicated(keep="first")
-    return merged.iloc[:, [last[c] for c in merged.columns[first]]]

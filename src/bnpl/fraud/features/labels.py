@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData
 from bnpl.data.subset import label_vector, target_time
+from bnpl.fraud.features.blocks import column_block, column_frame
 from bnpl.fraud.features.sequence import delayed_window_sums, window_sums
 from bnpl.fraud.features.structure import Relation, entity_links, flow_structure
 
@@ -126,6 +127,13 @@ def label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, .
                    relations: tuple[Relation, ...], delay: float = 0.0, push: bool = True) -> pd.DataFrame:
     """Every feature that reads labels, computed from the labels of ``known_ids`` only (in causal mode
     with ``delay > 0``, per-entity label features only use labels at least ``delay`` old)."""
+    return column_frame(label_columns(data, known_ids, windows, causal, relations, delay, push),
+                        data.num_nodes(data.target))
+
+
+def label_columns(data: FraudData, known_ids: np.ndarray, windows: tuple[int, ...], causal: bool,
+                  relations: tuple[Relation, ...], delay: float = 0.0, push: bool = True) -> dict[str, np.ndarray]:
+    """The columns of :func:`label_features`, by name in column order."""
     fraud, known = train_label_channels(data, known_ids)
     prior = float(fraud.sum() / max(known.sum(), 1))
     time = target_time(data)
@@ -142,7 +150,7 @@ def label_features(data: FraudData, known_ids: np.ndarray, windows: tuple[int, .
             f.update(window_block(name, ent, time, fraud, known, windows, causal, prior))
     for rel in relations:
         f.update(flow_label_block(rel.name, rel.adjacency, fraud, known, rel.structure, push=push))
-    return pd.DataFrame(f)
+    return f
 
 
 def out_of_fold_label_features(data: FraudData, train_ids: np.ndarray, seed: int = 0, folds: int = 5,
@@ -152,15 +160,17 @@ def out_of_fold_label_features(data: FraudData, train_ids: np.ndarray, seed: int
     ``folds=0`` skips the out-of-fold passes: training nodes then see their own labels, so this is only
     for scoring nodes outside ``train_ids`` (their values are the same either way). ``kw``: see
     :func:`label_features`."""
-    out = label_features(data, train_ids, **kw)
     if folds == 0:
-        return out
+        return label_features(data, train_ids, **kw)
+    out, names = column_block(label_columns(data, train_ids, **kw), data.num_nodes(data.target))
     rng = np.random.default_rng(seed)
     fold = rng.integers(0, folds, len(train_ids))
     for k in range(folds):
         rows = train_ids[fold == k]
-        out.iloc[rows] = label_features(data, train_ids[fold != k], **kw).iloc[rows].to_numpy()
-    return out
+        # one fold's columns at a time into the rows of that fold: never a second full frame
+        for j, v in enumerate(label_columns(data, train_ids[fold != k], **kw).values()):
+            out[rows, j] = v[rows]
+    return pd.DataFrame(out, columns=names, copy=False)
 
 
 def default_label_delay(time: np.ndarray | None, train_ids: np.ndarray, fraction: float = 1 / 3) -> float:

@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from bnpl.data.normalised import FraudData, feature_columns
+from bnpl.fraud.features.blocks import merged_frames
 from bnpl.fraud.features.sequence import past_order
 from bnpl.fraud.graph import build_homogeneous_graph
 
@@ -237,23 +238,28 @@ def neighbour_aggregates(name: str, df: pd.DataFrame, base: pd.DataFrame, n: int
     return f
 
 
-def homogeneous_aggregates(data: FraudData, hops: int = 2) -> dict[str, np.ndarray]:
-    """Mean of neighbours' (scaled) inputs over the homogeneous projection, 1..hops hops, for target rows."""
+def homogeneous_aggregates(data: FraudData, hops: int = 2) -> pd.DataFrame:
+    """Mean of neighbours' (scaled) inputs over the homogeneous projection, 1..hops hops, for target rows:
+    columns ``hom_hop{k}_{input}`` hop by hop, inputs constant over the target rows left out."""
     h = build_homogeneous_graph(data)
     ei = h.edge_index.numpy()
-    n = h.x.shape[0]
+    n, width = h.x.shape
     a = sp.coo_matrix((np.ones(ei.shape[1] * 2), (np.r_[ei[1], ei[0]], np.r_[ei[0], ei[1]])), shape=(n, n)).tocsr()
     a.data[:] = 1.0
     deg = np.asarray(a.sum(1)).ravel()
     p = sp.diags(1.0 / np.maximum(deg, 1)) @ a
-    hop: list[dict[str, np.ndarray]] = [{} for _ in range(hops)]
-    # a few input columns at a time: every column's walk is independent (the same sums in the same order
-    # as the whole matrix at once), and only the target rows are kept, not hops dense copies of all nodes
-    for lo in range(0, h.x.shape[1], _HOM_BLOCK):
+    # one preallocated block per hop, written column by column (pages of columns left out are never
+    # touched); a few input columns at a time: every column's walk is independent (the same sums in the
+    # same order as the whole matrix at once), and only the target rows are kept
+    blocks = [np.empty((h.n_target, width), dtype=np.float64, order="F") for _ in range(hops)]
+    names: list[list[str]] = [[] for _ in range(hops)]
+    for lo in range(0, width, _HOM_BLOCK):
         x = h.x[:, lo:lo + _HOM_BLOCK].numpy().astype(np.float64)
         for k in range(hops):
             x = p @ x
             for j in range(x.shape[1]):
                 if x[: h.n_target, j].std() > 0:
-                    hop[k][f"hom_hop{k + 1}_{lo + j}"] = x[: h.n_target, j].copy()
-    return {c: v for block in hop for c, v in block.items()}
+                    blocks[k][:, len(names[k])] = x[: h.n_target, j]
+                    names[k].append(f"hom_hop{k + 1}_{lo + j}")
+    return merged_frames([pd.DataFrame(b[:, :len(c)], columns=c, copy=False) for b, c in zip(blocks, names, strict=True)],
+                         h.n_target)
