@@ -1,7 +1,8 @@
 """SASRec (Kang & McAuley 2018): causal self-attention over the user's last items predicts the next one.
 
 Item + learned position embeddings, ``blocks`` pre-norm Transformer blocks (torch's
-``TransformerEncoderLayer`` with a causal mask), dropout, and the item embedding tied as the output
+``TransformerEncoderLayer`` with a causal mask that also hides padded positions, as the original
+SASRec's key masking does), dropout, and the item embedding tied as the output
 layer. Trained on every position of the sequence (see :mod:`bnpl.recsys.models.sequential`).
 """
 from __future__ import annotations
@@ -12,10 +13,12 @@ from bnpl.recsys.models.sequential import SequentialRecommender
 
 
 class SASRecNet(torch.nn.Module):
-    def __init__(self, n_items: int, dim: int, max_len: int, blocks: int, heads: int, dropout: float):
+    def __init__(self, n_items: int, dim: int, max_len: int, blocks: int, heads: int, dropout: float, time_buckets: int = 0):
         super().__init__()
         self.item_emb = torch.nn.Embedding(n_items + 1, dim, padding_idx=0)
+        self.time_emb = torch.nn.Embedding(time_buckets + 1, dim, padding_idx=0) if time_buckets else None
         self.pos_emb = torch.nn.Embedding(max_len, dim)
+        self.heads = heads
         self.drop = torch.nn.Dropout(dropout)
         layer = torch.nn.TransformerEncoderLayer(dim, heads, dim_feedforward=dim, dropout=dropout, batch_first=True,
                                                  norm_first=True)
@@ -23,22 +26,33 @@ class SASRecNet(torch.nn.Module):
         self.norm = torch.nn.LayerNorm(dim)
         torch.nn.init.normal_(self.item_emb.weight, std=0.05)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, times: torch.Tensor | None = None) -> torch.Tensor:
         length = ids.shape[1]
         pad = (ids > 0).unsqueeze(-1).float()
         x = self.item_emb(ids) * self.item_emb.embedding_dim ** 0.5 + self.pos_emb.weight[-length:]
+        if self.time_emb is not None and times is not None:
+            x = x + self.time_emb(times)
         x = self.drop(x) * pad
-        causal = torch.nn.Transformer.generate_square_subsequent_mask(length)
-        return self.norm(self.encoder(x, mask=causal, is_causal=True)) * pad
+        return self.norm(self.encoder(x, mask=self._attention_mask(ids))) * pad
+
+    def _attention_mask(self, ids: torch.Tensor) -> torch.Tensor:
+        """``(B * heads, L, L)`` additive mask: a position sees itself and the earlier non-padding positions,
+        so a real item's output does not depend on how much padding precedes it."""
+        length = ids.shape[1]
+        earlier = torch.ones(length, length, dtype=torch.bool).tril()
+        allowed = (earlier & (ids > 0)[:, None, :]) | torch.eye(length, dtype=torch.bool)
+        mask = torch.zeros(allowed.shape).masked_fill(~allowed, float("-inf"))
+        return mask.repeat_interleave(self.heads, 0)
 
 
 class SASRec(SequentialRecommender):
     name = "sasrec"
     cost = 3
+    trims_padding = True
     #: chosen on the validation carve of Amazon Grocery, seed 0 (docs/recsys-benchmarks.md): full softmax
     #: learnt several times faster per epoch than 1,000 sampled negatives; 16 epochs keep a seed within the budget
     grid = [{"negatives": 0, "dropout": 0.3, "epochs": 16}]
 
     def _network(self, n_items, p):
         return SASRecNet(n_items, int(p["dim"]), int(p["max_len"]), int(p.get("blocks", 2)), int(p.get("heads", 1)),
-                         float(p["dropout"]))
+                         float(p["dropout"]), int(p["time_buckets"]))
