@@ -1,8 +1,7 @@
 """SASRec (Kang & McAuley 2018): causal self-attention over the user's last items predicts the next one.
 
 Item + learned position embeddings, ``blocks`` pre-norm Transformer blocks (torch's
-``TransformerEncoderLayer`` with a causal mask that also hides padded positions, as the original
-SASRec's key masking does), dropout, and the item embedding tied as the output
+``TransformerEncoderLayer`` with a causal mask), dropout, and the item embedding tied as the output
 layer. Trained on every position of the sequence (see :mod:`bnpl.recsys.models.sequential`).
 """
 from __future__ import annotations
@@ -18,7 +17,6 @@ class SASRecNet(torch.nn.Module):
         self.item_emb = torch.nn.Embedding(n_items + 1, dim, padding_idx=0)
         self.time_emb = torch.nn.Embedding(time_buckets + 1, dim, padding_idx=0) if time_buckets else None
         self.pos_emb = torch.nn.Embedding(max_len, dim)
-        self.heads = heads
         self.drop = torch.nn.Dropout(dropout)
         layer = torch.nn.TransformerEncoderLayer(dim, heads, dim_feedforward=dim, dropout=dropout, batch_first=True,
                                                  norm_first=True)
@@ -33,22 +31,13 @@ class SASRecNet(torch.nn.Module):
         if self.time_emb is not None and times is not None:
             x = x + self.time_emb(times)
         x = self.drop(x) * pad
-        return self.norm(self.encoder(x, mask=self._attention_mask(ids))) * pad
-
-    def _attention_mask(self, ids: torch.Tensor) -> torch.Tensor:
-        """``(B * heads, L, L)`` additive mask: a position sees itself and the earlier non-padding positions,
-        so a real item's output does not depend on how much padding precedes it."""
-        length = ids.shape[1]
-        earlier = torch.ones(length, length, dtype=torch.bool).tril()
-        allowed = (earlier & (ids > 0)[:, None, :]) | torch.eye(length, dtype=torch.bool)
-        mask = torch.zeros(allowed.shape).masked_fill(~allowed, float("-inf"))
-        return mask.repeat_interleave(self.heads, 0)
+        causal = torch.nn.Transformer.generate_square_subsequent_mask(length)
+        return self.norm(self.encoder(x, mask=causal, is_causal=True)) * pad
 
 
 class SASRec(SequentialRecommender):
     name = "sasrec"
     cost = 3
-    trims_padding = True
     #: chosen on the validation carve of Amazon Grocery, seed 0 (docs/recsys-benchmarks.md): full softmax
     #: learnt several times faster per epoch than 1,000 sampled negatives; 16 epochs keep a seed within the budget
     grid = [{"negatives": 0, "dropout": 0.3, "epochs": 16}]

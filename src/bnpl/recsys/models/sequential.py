@@ -76,9 +76,6 @@ class SequentialRecommender(Recommender):
     ``item_emb`` embedding of ``n_items + 1`` rows (tied output)."""
     inputs = "ids + time (order)"
 
-    #: train on length-grouped batches without their all-padding columns (for networks whose output at a
-    #: position does not depend on the left padding, e.g. attention with padded keys masked)
-    trims_padding = False
     scales_with = "epochs"
     typical_epochs = 30
     rankings_per_fit = 8  # validation every few epochs
@@ -111,7 +108,6 @@ class SequentialRecommender(Recommender):
         if self.times is not None:
             windows = torch.stack([windows, torch.from_numpy(left_padded([self.times[u] for u in keep],
                                                                          int(p["max_len"]) + 1))], 1)
-        lengths = torch.from_numpy(np.array([min(len(self.sequences[u]), int(p["max_len"]) + 1) for u in keep]))
         params: list[torch.Tensor] = list(self.net.parameters())
         opt = torch.optim.Adam(params, lr=float(p["lr"]), weight_decay=float(p["l2"]))
         validate = self._validation_ndcg(lambda: self.net.eval())
@@ -120,10 +116,9 @@ class SequentialRecommender(Recommender):
             TrainingState(best_epoch=int(p["epochs"]))
         for epoch in range(state.epoch + 1, int(p["epochs"]) + 1):
             self.net.train()
-            for rows in self._batches(lengths, int(p["batch_size"]), rng):
-                batch = windows[rows]
-                if self.trims_padding:  # drop the columns that are padding in every row of the batch
-                    batch = batch[..., -int(lengths[rows].max()):]
+            order = torch.from_numpy(rng.permutation(len(windows)))
+            for start in range(0, len(windows), int(p["batch_size"])):
+                batch = windows[order[start:start + int(p["batch_size"])]]
                 ids, times = (batch, None) if self.times is None else (batch[:, 0], batch[:, 1, :-1])
                 loss = self._loss(ids[:, :-1], ids[:, 1:], int(p["negatives"]), rng, times)
                 opt.zero_grad()
@@ -138,17 +133,6 @@ class SequentialRecommender(Recommender):
                 break
         state.finish(params, checkpoint)
         return state.best_epoch
-
-    def _batches(self, lengths: torch.Tensor, batch_size: int, rng: np.random.Generator) -> list[torch.Tensor]:
-        """One epoch's mini-batches of window rows, in random order. With ``trims_padding`` the rows are grouped
-        by length (a random order, stably sorted by length, cut into batches, the batches shuffled), so that a
-        batch of short histories is not padded to the longest one."""
-        order = torch.from_numpy(rng.permutation(len(lengths)))
-        if not self.trims_padding:
-            return list(order.split(batch_size))
-        order = order[torch.argsort(lengths[order], stable=True)]
-        batches = list(order.split(batch_size))
-        return [batches[i] for i in rng.permutation(len(batches))]
 
     def _loss(self, inputs: torch.Tensor, targets: torch.Tensor, negatives: int, rng: np.random.Generator,
               times: torch.Tensor | None = None) -> torch.Tensor:
