@@ -49,3 +49,32 @@ def test_sampled_and_full_softmax_both_train(loss):
 def test_bad_dropout_is_one_line_error():
     with pytest.raises(BnplError, match="dropout"):
         model_class("sasrec")(dropout=1.5).fit(planted_chains(), N_USERS, N_ITEMS)
+
+
+def time_driven_log(seed: int = 0) -> pd.DataFrame:
+    """Interactions happen in periods (time ``100 * period`` + a little), a user skipping 0-2 periods between
+    purchases; the next item is one of the 5 items of block ``period % 8`` of the PREVIOUS interaction, so the
+    previous item narrows the next block to three, its time to one."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(N_USERS):
+        period = rng.integers(0, 8) + np.cumsum(rng.integers(1, 4, size=8))
+        times = 100.0 * period + rng.uniform(0, 10, size=8)
+        items = [int(rng.integers(0, N_ITEMS))] + [int(p % 8) * 5 + int(rng.integers(0, 5)) for p in period[:-1]]
+        rows += [(u, i, t) for i, t in zip(items, times, strict=True)]
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "time"])
+
+
+def test_time_buckets_let_sasrec_read_when_the_last_purchase_was():
+    train, test = leave_last_out_split(time_driven_log())
+    params = FAST | {"epochs": 40, "max_len": 8}
+    recall = {b: evaluate(model_class("sasrec")(seed=0, time_buckets=b, **params).fit(train, N_USERS, N_ITEMS), test,
+                          k=5)["recall"] for b in (0, 64)}
+    assert recall[64] > 0.6 and recall[64] > recall[0] + 0.25, recall
+
+
+def test_time_buckets_without_time_column_fall_back_to_order_only():
+    train = planted_chains().drop(columns="time")
+    model = model_class("gru4rec")(seed=0, time_buckets=8, **(FAST | {"epochs": 2})).fit(train, N_USERS, N_ITEMS)
+    assert model.times is None and model.net.time_emb is None
+
