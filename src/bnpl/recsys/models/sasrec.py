@@ -39,10 +39,9 @@ class SASRec(SequentialRecommender):
     name = "sasrec"
     cost = 3
     #: chosen on the validation carve of Amazon Grocery, seed 0 (docs/recsys-benchmarks.md): full softmax
-    #: learnt several times faster per epoch than 1,000 sampled negatives; 16 epochs keep a seed within the budget.
-    #: The configuration whose test rows are in the docs; a better one on validation (dropout 0.5, lr 5e-3) is
-    #: there too and replaces this one once its test runs are measured.
-    grid = [{"negatives": 0, "dropout": 0.3, "epochs": 16}]
+    #: learnt several times faster per epoch than 1,000 sampled negatives; dropout 0.5 with lr 5e-3 peaked at
+    #: epoch 16 (validation falls after it), which also keeps a seed within about 10 minutes
+    grid = [{"negatives": 0, "dropout": 0.5, "lr": 5e-3, "epochs": 16}]
 
     def _network(self, n_items, p):
         return SASRecNet(n_items, int(p["dim"]), int(p["max_len"]), int(p.get("blocks", 2)), int(p.get("heads", 1)),
