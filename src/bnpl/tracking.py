@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bnpl.config import RUNS_DIR
+
+T = TypeVar("T")
 
 RUN_ID_ENV = "BNPL_MLFLOW_RUN_ID"
 RUN_DIR_ENV = "BNPL_RUN_DIR"
@@ -38,6 +40,23 @@ def active_run_id() -> str | None:
 EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
 
 
+def _retrying(action: Callable[[], T], attempts: int) -> T:
+    """``action()``, run again after a short pause when the store refuses it (another process wrote the same
+    row first), at most ``attempts`` times; the last refusal is raised."""
+    import time
+
+    from mlflow.exceptions import MlflowException
+
+    for attempt in range(attempts):
+        try:
+            return action()
+        except MlflowException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def ensure_experiment(client, name: str, attempts: int = 5) -> str:
     """Id of experiment `name`, created and tagged if needed; safe when several processes do it at once.
 
@@ -45,23 +64,15 @@ def ensure_experiment(client, name: str, attempts: int = 5) -> str:
     insert its tag, and the store refuses the second insert. Both cases are retried after reading the
     store again, so the loser simply uses what the winner wrote.
     """
-    import time
+    def once() -> str:
+        exp = client.get_experiment_by_name(name)
+        exp_id = exp.experiment_id if exp else client.create_experiment(name)
+        tags = exp.tags if exp else {}
+        if tags.get(EXPERIMENT_KIND[0]) != EXPERIMENT_KIND[1]:
+            client.set_experiment_tag(exp_id, *EXPERIMENT_KIND)
+        return exp_id
 
-    from mlflow.exceptions import MlflowException
-
-    for attempt in range(attempts):
-        try:
-            exp = client.get_experiment_by_name(name)
-            exp_id = exp.experiment_id if exp else client.create_experiment(name)
-            tags = exp.tags if exp else {}
-            if tags.get(EXPERIMENT_KIND[0]) != EXPERIMENT_KIND[1]:
-                client.set_experiment_tag(exp_id, *EXPERIMENT_KIND)
-            return exp_id
-        except MlflowException:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
+    return _retrying(once, attempts)
 
 
 def set_tags(client, run_id: str, tags: dict[str, str], attempts: int = 5) -> None:
@@ -72,19 +83,10 @@ def set_tags(client, run_id: str, tags: dict[str, str], attempts: int = 5) -> No
     (``UniqueViolation`` on ``tag_pk``, seen in a clean-clone test run). The loser retries: the row then
     exists and is updated.
     """
-    import time
-
-    from mlflow.exceptions import MlflowException
+    import functools
 
     for key, value in tags.items():
-        for attempt in range(attempts):
-            try:
-                client.set_tag(run_id, key, value)
-                break
-            except MlflowException:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        _retrying(functools.partial(client.set_tag, run_id, key, value), attempts)
 
 
 def _client():
