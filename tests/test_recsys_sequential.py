@@ -78,3 +78,65 @@ def test_time_buckets_without_time_column_fall_back_to_order_only():
     model = model_class("gru4rec")(seed=0, time_buckets=8, **(FAST | {"epochs": 2})).fit(train, N_USERS, N_ITEMS)
     assert model.times is None and model.net.time_emb is None
 
+
+
+def test_training_windows_make_every_later_item_a_target_once():
+    from bnpl.recsys.models.sequential import training_windows
+    assert training_windows([0, 1, 2, 5, 12], 3, 1) == [(2, 0, 2), (3, 1, 5), (4, 8, 12)]
+    spans = training_windows([0, 1, 2, 5, 12], 3, 10)
+    assert spans == [(2, 0, 2), (3, 1, 5), (3, 0, 2), (4, 8, 12), (4, 5, 9), (4, 2, 6), (4, 0, 3)]
+    for user, n in ((3, 5), (4, 12)):  # targets: every position after a window's first
+        targets = sorted(t for u, a, b in spans if u == user for t in range(a + 1, b))
+        assert targets == list(range(1, n)), (user, targets)
+    assert all(b - a <= 4 for _, a, b in spans)
+
+
+def test_prior_log_counts_match_a_hand_count():
+    from bnpl.recsys.models.sequential import prior_log_counts
+    df = pd.DataFrame({"user_id": [0, 0, 1, 1, 2], "item_id": [0, 1, 0, 0, 2], "time": [0.0, 1.0, 2.0, 9.0, 9.0]})
+    bins, prior = prior_log_counts(df, np.array([1.5, 5.0]), 3, window=1)  # bins: [0, 1.5), [1.5, 5), [5, ...)
+    assert bins.tolist() == [0, 0, 1, 2, 2]
+    counts = np.array([[2, 1, 0],   # bins 0-1: rows 0, 1, 2
+                       [3, 1, 1],   # bins 0-2: everything
+                       [2, 0, 1]])  # bins 1-2: rows 2, 3, 4
+    np.testing.assert_allclose(prior, np.log1p(counts), rtol=1e-6)
+
+
+def period_log(seed: int = 0) -> pd.DataFrame:
+    """Each user shops in one period (time ``100 * period`` + a little, 4 periods) and buys 6 distinct items,
+    each from the period's 10 hot items (block ``period``) with probability 0.6, else any item: what sells is
+    told by WHEN the user shops."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(N_USERS):
+        period, items = int(rng.integers(0, 4)), []
+        while len(items) < 6:
+            i = period * 10 + int(rng.integers(0, 10)) if rng.random() < 0.6 else int(rng.integers(0, N_ITEMS))
+            if i not in items:
+                items.append(i)
+        rows += [(u, i, 100.0 * period + j) for j, i in enumerate(items)]
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "time"])
+
+
+def test_time_prior_weight_is_chosen_on_validation_and_kept_for_the_refit():
+    """A barely trained network (one epoch at a tiny learning rate) knows nothing; the time-local prior knows the
+    period's hot items, so validation chooses a positive weight, and the refit with it ranks the held-out items
+    far better than the same refit with weight 0."""
+    from bnpl.data.splits import carve_validation
+    from bnpl.recsys.evaluate import validation_ndcg
+    train, test = leave_last_out_split(period_log())
+    fit_df, val_df = carve_validation(train, "leave_last_out")
+    params = FAST | {"epochs": 1, "lr": 1e-5, "time_prior": 4, "prior_window": 0, "prior_weights": (0.0, 1.0, 5.0)}
+    tuned = model_class("sasrec")(seed=0, **params).fit(fit_df, N_USERS, N_ITEMS, validate=validation_ndcg(val_df, 5))
+    assert tuned.tuned["prior_weight"] > 0, tuned.tuned
+    chosen = tuned.tuned["prior_weight"]
+    refit = model_class("sasrec")(seed=0, **(params | {"prior_weight": chosen})).fit(train, N_USERS, N_ITEMS)
+    off = model_class("sasrec")(seed=0, **(params | {"prior_weight": 0.0})).fit(train, N_USERS, N_ITEMS)
+    assert refit.prior_weight == chosen and "prior_weight" not in refit.tuned  # no validation: the given weight
+    with_prior, without = (evaluate(m, test, k=5)["ndcg"] for m in (refit, off))
+    assert with_prior > 1.8 * without and with_prior > without + 0.08, (with_prior, without)  # measured 0.19 vs 0.08
+
+
+def test_bad_prior_window_is_one_line_error():
+    with pytest.raises(BnplError, match="prior_window"):
+        model_class("gru4rec")(time_prior=8, prior_window=-1, **FAST).fit(planted_chains(), N_USERS, N_ITEMS)
