@@ -38,6 +38,7 @@ class SASRecNet(torch.nn.Module):
 class SASRec(SequentialRecommender):
     name = "sasrec"
     cost = 3
+    inputs = "ids + time (order, and calendar time for the prior)"
     #: chosen on the validation carve of Amazon Grocery, seed 0 (docs/recsys-benchmarks.md): full softmax
     #: learnt several times faster per epoch than 1,000 sampled negatives; dropout 0.5 with lr 5e-3; the last 50
     #: items, every item of long histories a target (``windows``), and the time-local popularity prior

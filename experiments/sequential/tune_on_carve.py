@@ -1,0 +1,88 @@
+"""Tuning of the sequential models on validation only (docs/recsys-benchmarks.md, section 1).
+
+Splits an interaction dataset leave-last-out, carves each user's last training item as validation
+(the benchmark's own carve), and either
+
+- ``fit``: fits one model configuration on the carve, printing validation NDCG@10 after every
+  evaluation and, with ``time_prior``, the validation NDCG of each prior weight tried; or
+- ``prior``: ranks the unseen items by the time-local prior alone (``log(1 + n)`` of each item's count
+  near the time bin of the user's last training item), for a few bin counts and windows.
+
+The test items are never read.
+
+    .venv/bin/python -m experiments.sequential.tune_on_carve ../shared/data/recsys/amazon-grocery fit \\
+        --model sasrec --params '{"max_len": 50, "windows": 10}' --threads 1
+    .venv/bin/python -m experiments.sequential.tune_on_carve ../shared/data/recsys/amazon-grocery prior
+
+``--params`` are added to the model's grid configuration (its first grid point).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from bnpl.data.loaders import load_interactions
+from bnpl.data.splits import carve_validation, leave_last_out_split
+from bnpl.errors import BnplError
+from bnpl.recsys.evaluate import validation_ndcg
+from bnpl.recsys.models import model_class
+from bnpl.recsys.models.base import Recommender
+from bnpl.recsys.models.sequential import (
+    prior_log_counts,
+    time_bucket_edges,
+    user_sequences,
+)
+
+
+class _Prior(Recommender):
+    """The time-local prior alone as a recommender."""
+
+    def __init__(self, bins: int, window: int):
+        super().__init__(0)
+        self.bins, self.window = bins, window
+
+    def _fit(self, train_df, side) -> None:
+        edges = time_bucket_edges(train_df, self.bins)
+        if edges is None:
+            raise BnplError("prior: the interactions have no usable 'time' column")
+        row_bins, self.prior = prior_log_counts(train_df, edges, self.n_items, self.window)
+        self.last = np.array([s[-1] if len(s) else -1 for s in user_sequences(train_df, self.n_users, row_bins)])
+
+    def score(self, user_ids):
+        last = self.last[np.asarray(user_ids)]
+        return self.prior[np.maximum(last, 0)] * (last >= 0)[:, None]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data", help="interaction dataset (folder or file; bnpl.data.loaders.load_interactions)")
+    ap.add_argument("what", choices=["fit", "prior"])
+    ap.add_argument("--model", default="sasrec")
+    ap.add_argument("--params", default="{}", help="JSON object added to the model's first grid configuration")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    data = load_interactions(args.data)
+    train, _ = leave_last_out_split(data.interactions)
+    fit_df, val_df = carve_validation(train, "leave_last_out")
+    validate = validation_ndcg(val_df, 10)
+    if args.what == "prior":
+        for bins, window in ((64, 0), (128, 1), (256, 2), (512, 3)):
+            print(f"prior alone, {bins} bins, window {window}: validation NDCG@10 "
+                  f"{validate(_Prior(bins, window).fit(fit_df, data.n_users, data.n_items)):.4f}", flush=True)
+        return
+    cls = model_class(args.model)
+    params = cls.grid[0] | json.loads(args.params)
+    start = time.time()
+    model = cls(seed=args.seed, verbose=True, **params).fit(fit_df, data.n_users, data.n_items, validate=validate)
+    print(f"{args.model} {params}: tuned {model.tuned}, validation NDCG@10 {validate(model):.4f}, "
+          f"{time.time() - start:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
