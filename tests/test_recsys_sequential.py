@@ -91,15 +91,16 @@ def test_training_windows_make_every_later_item_a_target_once():
     assert all(b - a <= 4 for _, a, b in spans)
 
 
-def test_prior_log_counts_match_a_hand_count():
-    from bnpl.recsys.models.sequential import prior_log_counts
+def test_time_prior_matches_a_hand_count():
+    from bnpl.recsys.models.sequential import time_prior
     df = pd.DataFrame({"user_id": [0, 0, 1, 1, 2], "item_id": [0, 1, 0, 0, 2], "time": [0.0, 1.0, 2.0, 9.0, 9.0]})
-    bins, prior = prior_log_counts(df, np.array([1.5, 5.0]), 3, window=1)  # bins: [0, 1.5), [1.5, 5), [5, ...)
-    assert bins.tolist() == [0, 0, 1, 2, 2]
+    last, prior = time_prior(df, 4, 3, bins=3, window=1)  # quantile edges 1.33 and 6.67: bins of the rows 0, 0, 1, 2, 2
+    assert last.tolist() == [0, 2, 2, -1]  # user 3 has no rows
     counts = np.array([[2, 1, 0],   # bins 0-1: rows 0, 1, 2
                        [3, 1, 1],   # bins 0-2: everything
                        [2, 0, 1]])  # bins 1-2: rows 2, 3, 4
     np.testing.assert_allclose(prior, np.log1p(counts), rtol=1e-6)
+    assert time_prior(df.drop(columns="time"), 4, 3, bins=3, window=1) is None
 
 
 def period_log(seed: int = 0) -> pd.DataFrame:

@@ -31,11 +31,7 @@ from bnpl.errors import BnplError
 from bnpl.recsys.evaluate import validation_ndcg
 from bnpl.recsys.models import model_class
 from bnpl.recsys.models.base import Recommender
-from bnpl.recsys.models.sequential import (
-    prior_log_counts,
-    time_bucket_edges,
-    user_sequences,
-)
+from bnpl.recsys.models.sequential import time_prior
 
 
 class _Prior(Recommender):
@@ -46,11 +42,10 @@ class _Prior(Recommender):
         self.bins, self.window = bins, window
 
     def _fit(self, train_df, side) -> None:
-        edges = time_bucket_edges(train_df, self.bins)
-        if edges is None:
+        prior = time_prior(train_df, self.n_users, self.n_items, self.bins, self.window)
+        if prior is None:
             raise BnplError("prior: the interactions have no usable 'time' column")
-        row_bins, self.prior = prior_log_counts(train_df, edges, self.n_items, self.window)
-        self.last = np.array([s[-1] if len(s) else -1 for s in user_sequences(train_df, self.n_users, row_bins)])
+        self.last, self.prior = prior
 
     def score(self, user_ids):
         last = self.last[np.asarray(user_ids)]

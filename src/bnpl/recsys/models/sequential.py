@@ -56,13 +56,14 @@ def user_sequences(train_df: pd.DataFrame, n_users: int, values: np.ndarray | No
     return [items[bounds[u]:bounds[u + 1]] for u in range(n_users)]
 
 
-def time_bucket_edges(train_df: pd.DataFrame, buckets: int) -> np.ndarray | None:
-    """``buckets - 1`` inner edges at the quantiles of the ``time`` column (None without a usable column)."""
+def time_bucket_edges(train_df: pd.DataFrame, buckets: int, param: str = "time_buckets") -> np.ndarray | None:
+    """``buckets - 1`` inner edges at the quantiles of the ``time`` column (None without a usable column);
+    ``param`` names the parameter in the error for a bad column."""
     if buckets < 1 or "time" not in train_df.columns:
         return None
     t = pd.to_numeric(train_df["time"], errors="coerce").to_numpy(dtype=np.float64)
     if not np.isfinite(t).all():
-        raise BnplError("time_buckets: the interactions' 'time' column has missing or non-numeric values")
+        raise BnplError(f"{param}: the interactions' 'time' column has missing or non-numeric values")
     return np.quantile(t, np.arange(1, buckets) / buckets)
 
 
@@ -71,16 +72,23 @@ def time_buckets(train_df: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, pd.to_numeric(train_df["time"]).to_numpy(dtype=np.float64), side="right")
 
 
-def prior_log_counts(train_df: pd.DataFrame, edges: np.ndarray, n_items: int, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(bins, prior)``: each row's time bin (0 .. ``len(edges)``) and the ``(len(edges) + 1, n_items)`` array of
-    ``log(1 + n)``, ``n`` the count of each item's rows in bins ``b - window .. b + window`` (clipped at both ends)."""
-    bins = time_buckets(train_df, edges)
+def time_prior(train_df: pd.DataFrame, n_users: int, n_items: int, bins: int, window: int
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(last, prior)`` of the time-local popularity prior (None without a usable ``time`` column): ``last[u]``
+    is the quantile time bin (of ``bins``) of user ``u``'s last row (-1 without rows), ``prior`` the
+    ``(bins, n_items)`` array of ``log(1 + n)``, ``n`` the count of each item's rows in bins ``b - window ..
+    b + window`` (clipped at both ends)."""
+    edges = time_bucket_edges(train_df, bins, "time_prior")
+    if edges is None:
+        return None
+    row_bins = time_buckets(train_df, edges)
     per_bin = np.zeros((len(edges) + 1, n_items), dtype=np.float64)
-    np.add.at(per_bin, (bins, train_df["item_id"].to_numpy()), 1.0)
+    np.add.at(per_bin, (row_bins, train_df["item_id"].to_numpy()), 1.0)
     cum = np.vstack([np.zeros((1, n_items)), np.cumsum(per_bin, 0)])
     b = np.arange(len(per_bin))
     lo, hi = np.maximum(b - window, 0), np.minimum(b + window, len(per_bin) - 1) + 1
-    return bins, np.log1p(cum[hi] - cum[lo]).astype(np.float32)
+    last = np.array([q[-1] if len(q) else -1 for q in user_sequences(train_df, n_users, row_bins)], dtype=np.int64)
+    return last, np.log1p(cum[hi] - cum[lo]).astype(np.float32)
 
 
 def training_windows(lengths: list[int], max_len: int, per_user: int) -> list[tuple[int, int, int]]:
@@ -126,21 +134,21 @@ class SequentialRecommender(Recommender):
                 raise BnplError(f"{self.name}: parameter {key!r} must be at least 1 (got {p[key]})")
         if not 0.0 <= float(p["dropout"]) < 1.0:
             raise BnplError(f"{self.name}: parameter 'dropout' must be in [0, 1) (got {p['dropout']})")
+        if int(p["prior_window"]) < 0:
+            raise BnplError(f"{self.name}: parameter 'prior_window' must be at least 0 (got {p['prior_window']})")
+        if not len(p["prior_weights"]):
+            raise BnplError(f"{self.name}: parameter 'prior_weights' must list at least one weight")
         self.sequences = user_sequences(train_df, self.n_users)
         edges = time_bucket_edges(train_df, int(p["time_buckets"]))
         self.times = None if edges is None else user_sequences(train_df, self.n_users, time_buckets(train_df, edges))
         self.net = self._network(self.n_items, p | {"time_buckets": 0 if edges is None else int(p["time_buckets"])})
-        if int(p["prior_window"]) < 0:
-            raise BnplError(f"{self.name}: parameter 'prior_window' must be at least 0 (got {p['prior_window']})")
-        prior_edges = time_bucket_edges(train_df, int(p["time_prior"]))
-        self.prior_bins: list[np.ndarray] | None = None
+        prior = time_prior(train_df, self.n_users, self.n_items, int(p["time_prior"]), int(p["prior_window"]))
+        #: bin of each user's last item (-1: none) and the prior per bin; None without ``time_prior``
+        self.prior = None if prior is None else (torch.from_numpy(prior[0]), torch.from_numpy(prior[1]))
         self.prior_weight = float(p["prior_weight"])
-        if prior_edges is not None:
-            bins, prior = prior_log_counts(train_df, prior_edges, self.n_items, int(p["prior_window"]))
-            self.prior_bins, self.prior = user_sequences(train_df, self.n_users, bins), torch.from_numpy(prior)
         self.tuned = {"epochs": self._train(p)}
         self.net.eval()
-        if self.prior_bins is not None and self.validate is not None:
+        if self.prior is not None and self.validate is not None:
             scores = {}
             for w in p["prior_weights"]:
                 self.prior_weight = float(w)
@@ -213,7 +221,7 @@ class SequentialRecommender(Recommender):
         else:
             h = self.net(x, torch.from_numpy(left_padded([self.times[u] for u in user_ids], int(self.p["max_len"]))))[:, -1]
         logits = h @ self.net.item_emb.weight[1:].T
-        if self.prior_bins is not None and self.prior_weight:  # the bin of the user's last item (none: no prior)
-            last = torch.from_numpy(left_padded([self.prior_bins[u] for u in user_ids], 1)[:, 0])
-            logits += self.prior_weight * self.prior[(last - 1).clamp(min=0)] * (last > 0)[:, None]
+        if self.prior is not None and self.prior_weight:  # the bin of the user's last item (none: no prior)
+            last = self.prior[0][torch.from_numpy(user_ids)]
+            logits += self.prior_weight * self.prior[1][last.clamp(min=0)] * (last >= 0)[:, None]
         return logits.numpy()
