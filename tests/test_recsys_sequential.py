@@ -138,6 +138,7 @@ def test_time_prior_weight_is_chosen_on_validation_and_kept_for_the_refit():
     assert with_prior > 1.8 * without and with_prior > without + 0.08, (with_prior, without)  # measured 0.19 vs 0.08
 
 
-def test_bad_prior_window_is_one_line_error():
-    with pytest.raises(BnplError, match="prior_window"):
-        model_class("gru4rec")(time_prior=8, prior_window=-1, **FAST).fit(planted_chains(), N_USERS, N_ITEMS)
+@pytest.mark.parametrize("bad", [{"prior_window": -1}, {"prior_weights": []}])
+def test_bad_prior_parameter_is_one_line_error(bad):
+    with pytest.raises(BnplError, match=next(iter(bad))):
+        model_class("gru4rec")(time_prior=8, **(FAST | bad)).fit(planted_chains(), N_USERS, N_ITEMS)
