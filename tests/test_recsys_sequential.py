@@ -142,3 +142,49 @@ def test_time_prior_weight_is_chosen_on_validation_and_kept_for_the_refit():
 def test_bad_prior_parameter_is_one_line_error(bad):
     with pytest.raises(BnplError, match=next(iter(bad))):
         model_class("gru4rec")(time_prior=8, **(FAST | bad)).fit(planted_chains(), N_USERS, N_ITEMS)
+
+
+def test_prior_window_pair_counts_bins_before_and_after():
+    from bnpl.recsys.models.sequential import time_prior
+    df = pd.DataFrame({"user_id": [0, 0, 1, 1, 2], "item_id": [0, 1, 0, 0, 2], "time": [0.0, 1.0, 2.0, 9.0, 9.0]})
+    _, prior = time_prior(df, 4, 3, bins=3, window=(0, 1))  # row bins 0, 0, 1, 2, 2 (see the hand count above)
+    counts = np.array([[2, 1, 0],   # bins 0-1: rows 0, 1, 2
+                       [2, 0, 1],   # bins 1-2: rows 2, 3, 4
+                       [1, 0, 1]])  # bin 2: rows 3, 4
+    np.testing.assert_allclose(prior, np.log1p(counts), rtol=1e-6)
+    np.testing.assert_allclose(time_prior(df, 4, 3, bins=3, window=[1, 1])[1], time_prior(df, 4, 3, 3, 1)[1])
+
+
+def test_transition_prior_matches_a_hand_count():
+    from bnpl.recsys.models.sequential import transition_prior
+    seqs = [np.array([0, 1, 2]), np.array([1, 2]), np.array([], dtype=np.int64), np.array([2, 2])]
+    recent, counts = transition_prior(seqs, 3, lag=2, last=2)
+    n = np.zeros((3, 3))
+    for i, j in [(0, 1), (1, 2), (0, 2), (1, 2), (2, 2)]:  # followers within 2 positions; directed
+        n[i, j] += 1
+    np.testing.assert_allclose(counts.toarray(), np.log1p(n), rtol=1e-6)
+    assert recent.toarray().tolist() == [[0, 1, 1], [0, 1, 1], [0, 0, 0], [0, 0, 2]]
+    np.testing.assert_allclose(transition_prior(seqs, 3, lag=1, last=1)[1].toarray()[0], np.log1p([0, 1, 0]))
+
+
+def test_transition_weight_is_chosen_on_validation_and_kept_for_the_refit():
+    """A barely trained network knows nothing; the counts know that item i + 1 follows item i, so validation
+    chooses a positive transition weight, and the refit with it finds the next item the network alone cannot."""
+    from bnpl.data.splits import carve_validation
+    from bnpl.recsys.evaluate import validation_ndcg
+    train, test = leave_last_out_split(planted_chains())
+    fit_df, val_df = carve_validation(train, "leave_last_out")
+    params = FAST | {"epochs": 1, "lr": 1e-5, "transitions": 1, "transition_last": 1, "transition_weights": (0.0, 1.0)}
+    tuned = model_class("gru4rec")(seed=0, **params).fit(fit_df, N_USERS, N_ITEMS, validate=validation_ndcg(val_df, 5))
+    assert tuned.tuned["transition_weight"] == 1.0 and "prior_weight" not in tuned.tuned, tuned.tuned
+    refit = model_class("gru4rec")(seed=0, **(params | {"transition_weight": 1.0})).fit(train, N_USERS, N_ITEMS)
+    off = model_class("gru4rec")(seed=0, **(params | {"transition_weight": 0.0})).fit(train, N_USERS, N_ITEMS)
+    with_counts, without = (evaluate(m, test, k=5)["ndcg"] for m in (refit, off))
+    assert with_counts > 0.9 and without < 0.4, (with_counts, without)
+
+
+@pytest.mark.parametrize("bad", [{"prior_window": [1]}, {"prior_window": [0, -2]}, {"prior_window": 0.5},
+                                 {"transitions": -1}, {"transition_last": 0}, {"transition_weights": []}])
+def test_bad_transition_or_window_parameter_is_one_line_error(bad):
+    with pytest.raises(BnplError, match=next(iter(bad))):
+        model_class("sasrec")(**({"time_prior": 8, "transitions": 2} | FAST | bad)).fit(planted_chains(), N_USERS, N_ITEMS)
