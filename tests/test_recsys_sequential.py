@@ -183,7 +183,7 @@ def test_transition_weight_is_chosen_on_validation_and_kept_for_the_refit():
     assert with_counts > 0.9 and without < 0.4, (with_counts, without)
 
 
-@pytest.mark.parametrize("bad", [{"prior_window": [1]}, {"prior_window": [0, -2]}, {"prior_window": 0.5},
+@pytest.mark.parametrize("bad", [{"prior_window": [1]}, {"prior_window": [0, -2]}, {"prior_window": 0.5}, {"prior_window": "one"},
                                  {"transitions": -1}, {"transition_last": 0}, {"transition_weights": []}])
 def test_bad_transition_or_window_parameter_is_one_line_error(bad):
     with pytest.raises(BnplError, match=next(iter(bad))):

@@ -85,16 +85,20 @@ def time_buckets(train_df: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, pd.to_numeric(train_df["time"]).to_numpy(dtype=np.float64), side="right")
 
 
-def prior_span(window: int | tuple[int, int] | list[int]) -> tuple[int, int]:
+def prior_span(window: Any) -> tuple[int, int]:
     """``(before, after)`` bins of a ``prior_window`` (one number: that many either side)."""
-    span = [window, window] if np.ndim(window) == 0 else list(window)  # type: ignore[arg-type]
-    if len(span) != 2 or any(not float(b).is_integer() or b < 0 for b in span):
+    try:
+        span = np.asarray(window, dtype=np.float64)
+    except (TypeError, ValueError):
+        span = np.full(1, np.nan)
+    span = np.repeat(span, 2) if span.ndim == 0 else span
+    if span.shape != (2,) or not (np.isfinite(span) & (span >= 0) & (span == np.round(span))).all():
         raise BnplError(f"parameter 'prior_window' must be a whole number of bins >= 0, or a pair [before, after] "
-                        f"of them (got {window})")
+                        f"of them (got {window!r})")
     return int(span[0]), int(span[1])
 
 
-def time_prior(train_df: pd.DataFrame, n_users: int, n_items: int, bins: int, window: int | tuple[int, int]
+def time_prior(train_df: pd.DataFrame, n_users: int, n_items: int, bins: int, window: Any
                ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(last, prior)`` of the time-local popularity prior (None without a usable ``time`` column): ``last[u]``
     is the quantile time bin (of ``bins``) of user ``u``'s last row (-1 without rows), ``prior`` the
