@@ -47,3 +47,15 @@ def test_budget_counts_the_validation_rankings_of_embedding_models(name, ranking
     fits = len(cls.grid) + 1
     extra = estimate_seconds(cls, 60_000, 25_760, 293_487) - estimate_seconds(cls, 30_000, 25_760, 293_487)
     assert extra == pytest.approx(RANKING_SECONDS * 30 * 25.76 * rankings * fits)
+
+
+def test_budget_reads_the_history_length_of_sequential_models():
+    """An epoch of SASRec pads every window to ``max_len``: the estimate grows with it (its grid's 50 items cost
+    2.5 times the 20 the constant was measured with), and the ranking part does not."""
+    from bnpl.recsys.budget import estimate_seconds
+
+    cls = model_class("sasrec")
+    sizes = (1, 1, 100_000)  # a negligible ranking part
+    long, short = (estimate_seconds(cls, *sizes, params={"max_len": n}) for n in (50, 20))
+    assert long == pytest.approx(2.5 * short, rel=1e-3)
+    assert estimate_seconds(cls, *sizes) == pytest.approx(estimate_seconds(cls, *sizes, params={"max_len": cls.grid[0]["max_len"]}))

@@ -59,6 +59,7 @@ def estimate_seconds(cls: type[Recommender], n_users: int, n_items: int, n_inter
     work = {"items_cubed": (n_items / 1000) ** 3, "item_neighbourhoods": n_items / 1000,
             "interactions": n_interactions / 1e5,
             "epochs": n_interactions / 1e5 * float(p.get("epochs", getattr(cls, "typical_epochs", 30)))}[scales]
+    work *= float(getattr(cls, "work_factor", lambda _: 1.0)(p))  # e.g. a sequential model's history length
     ranking = RANKING_SECONDS * (n_users / 1000) * (n_items / 1000)
     per_fit = float(cls.cost) * UNIT_SECONDS[scales] * work + ranking * float(getattr(cls, "rankings_per_fit", 1))
     return per_fit * ((configs if configs is not None else len(cls.grid)) + 1)

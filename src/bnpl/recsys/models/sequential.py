@@ -177,6 +177,12 @@ class SequentialRecommender(Recommender):
     typical_epochs = 30
     rankings_per_fit = 8  # validation every few epochs
 
+    @classmethod
+    def work_factor(cls, params: dict[str, Any]) -> float:
+        """Training work relative to the 20 items of history the ``epochs`` cost constant was measured with
+        (:mod:`bnpl.recsys.budget`): every window is padded to ``max_len``, so an epoch grows with it."""
+        return float((DEFAULTS | cls.grid[0] | params)["max_len"]) / 20
+
     def _fit(self, train_df, side) -> None:
         p = self.p = DEFAULTS | self.params
         for key in ("dim", "max_len", "batch_size", "epochs", "windows"):
