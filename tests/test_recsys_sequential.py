@@ -180,7 +180,7 @@ def test_transition_weight_is_chosen_on_validation_and_kept_for_the_refit():
     refit = model_class("gru4rec")(seed=0, **(params | {"transition_weight": 1.0})).fit(train, N_USERS, N_ITEMS)
     off = model_class("gru4rec")(seed=0, **(params | {"transition_weight": 0.0})).fit(train, N_USERS, N_ITEMS)
     with_counts, without = (evaluate(m, test, k=5)["ndcg"] for m in (refit, off))
-    assert with_counts > 0.9 and without < 0.4, (with_counts, without)
+    assert with_counts > 0.9 and without < 0.4, (with_counts, without)  # measured 1.0 vs 0.08
 
 
 @pytest.mark.parametrize("bad", [{"prior_window": [1]}, {"prior_window": [0, -2]}, {"prior_window": 0.5}, {"prior_window": "one"},
