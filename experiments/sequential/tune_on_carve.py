@@ -81,8 +81,8 @@ class _Parts(Recommender):
 
 
 def parts(model, fit_df, n_users: int, n_items: int, validate) -> None:
-    """Validation NDCG@10 of each part of ``model`` alone and in pairs; the weights are the model's chosen ones,
-    except where the network is left out (then the transition weight is chosen again on validation)."""
+    """Validation NDCG@10 of each part of ``model`` alone and in pairs: a part alone at weight 1, pairs with the
+    network at the model's chosen weights, and the two priors without the network at transition weights 1 to 16."""
     pw, tw = model.prior_weight, model.transition_weight
     rows = [("network alone", True, 0.0, 0.0), ("prior alone", False, 1.0, 0.0), ("transitions alone", False, 0.0, 1.0),
             ("network + prior", True, pw, 0.0), ("network + transitions", True, 0.0, tw), ("all three", True, pw, tw)]
