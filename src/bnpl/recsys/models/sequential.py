@@ -30,9 +30,9 @@ the user's last one, and on Amazon Grocery's validation carve bins ``b .. b + 2`
 2010): ``n_ij`` counts how often item ``j`` follows item ``i`` within ``transitions`` positions in a
 user's training sequence, and item ``j``'s score gets ``transition_weight * sum log(1 + n_ij)`` over
 the user's last ``transition_last`` items ``i``. Directed on purpose: following ``i`` is what a next
-purchase does, and on the Grocery carve the directed counts beat the same counts taken both ways. The
-network learns item-to-item order too, but only for items it has seen often enough to place their
-embeddings; the counts remember every pair. Its weight is chosen on validation like the prior's (the
+purchase does, and in the screening on the Grocery carve (docs/recsys-benchmarks.md) the directed
+counts beat the same counts taken both ways. The network learns item-to-item order too, but only for
+items it has seen often enough to place their embeddings; the counts remember every pair. Its weight is chosen on validation like the prior's (the
 two weights in turn, twice), from the user's hidden state computed once.
 """
 from __future__ import annotations
