@@ -104,15 +104,20 @@ def _texts(tmp_path: Path) -> dict[str, str]:
 STAMPS = re.compile(r"\d{8}-\d{6}(?:-[0-9a-f]{8})?|\b(?=[0-9a-f]*[a-f])(?:[0-9a-f]{40}|[0-9a-f]{32}|[0-9a-f]{12})\b")
 
 
+def masked(text: str) -> str:
+    """``text`` with run stamps and hex ids (MLflow run ids, git commits) replaced by ``<stamp>``."""
+    return STAMPS.sub("<stamp>", text)
+
+
 def test_machine_stamps_are_masked_but_card_numbers_are_not():
     """The mask the next test uses hides run stamps and hex ids, never a card number, in a name or a text."""
     stamp_key = "runs/leaky/20261206-053255-56a268cd/leaky.ipynb"  # the name that failed CI once: Luhn passes
     assert find_personal_data({stamp_key: ""}) == [f"{stamp_key} (key): card number"]
-    assert find_personal_data({STAMPS.sub("<stamp>", stamp_key): ""}) == []
+    assert find_personal_data({masked(stamp_key): ""}) == []
     ids = "run 81fab8c739454c6aabb958dea2e67dce commit 4012888888881881aaaa4012888888881881bbbb"
-    assert find_personal_data(ids) == [": card number"] and find_personal_data(STAMPS.sub("<stamp>", ids)) == []
+    assert find_personal_data(ids) == [": card number"] and find_personal_data(masked(ids)) == []
     for card in ["4111 1111 1111 1111", "4012888888881881", "5500-0000-0000-0004"]:
-        assert find_personal_data({STAMPS.sub("<stamp>", card): STAMPS.sub("<stamp>", card)}) == [
+        assert find_personal_data({masked(card): masked(card)}) == [
             f"{card} (key): card number", f"{card}: card number"]
 
 
@@ -138,8 +143,5 @@ def test_secrets_never_reach_mlflow_runs_or_reports(tmp_path, monkeypatch, capsy
     # Machine-made numbers pass the card pattern's Luhn check by chance (one time in ten), in the texts and in
     # their names: a run folder's stamp (YYYYMMDD-HHMMSS-hex8: "20261206-053255-56" is 16 digits that pass),
     # MLflow run ids (32 hex) and git commits (40 hex, 12 in the report) that hold long runs of digits.
-    def masked(text: str) -> str:
-        return STAMPS.sub("<stamp>", text)
-
     assert find_personal_data({masked(k): masked(v) for k, v in texts.items()}) == []
     assert len(texts) >= 8

@@ -32,8 +32,9 @@ user's training sequence, and item ``j``'s score gets ``transition_weight * sum 
 the user's last ``transition_last`` items ``i``. Directed on purpose: following ``i`` is what a next
 purchase does, and in the screening on the Grocery carve (docs/recsys-benchmarks.md) the directed
 counts beat the same counts taken both ways. The network learns item-to-item order too, but only for
-items it has seen often enough to place their embeddings; the counts remember every pair. Its weight is chosen on validation like the prior's (the
-two weights in turn, twice), from the user's hidden state computed once.
+items it has seen often enough to place their embeddings; the counts remember every pair. Its weight is
+chosen on validation like the prior's (the two weights in turn, twice), from the user's hidden state
+computed once.
 """
 from __future__ import annotations
 
